@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from prefect import get_run_logger, task
 from prefect.exceptions import MissingContextError
+from pydantic import SecretStr
 
 from audience.from_eventbrite import eventbrite_interactions
 from audience.schema import empty_interactions
@@ -43,6 +45,38 @@ def changed_since_with_lookback(
     return last_run_started - timedelta(days=lookback_days)
 
 
+async def stored_eventbrite_token(block_name: str = "eventbrite-oauth-token") -> SecretStr | None:
+    """The token ``engarde eventbrite exchange`` stored: the database's platform connection, else the Secret block."""
+    try:
+        from sqlalchemy import select
+
+        from store.db import engine_for, session_scope
+        from store.models import PlatformConnection
+
+        with session_scope(engine_for()) as session:
+            row = session.scalar(select(PlatformConnection).where(PlatformConnection.provider == SOURCE))
+            if row is not None and row.credentials and row.status == "connected":
+                return SecretStr(row.credentials)
+    except Exception as exc:  # no database, or not migrated: try the next place
+        _logger().debug("no Eventbrite token in the database (%s)", type(exc).__name__)
+    try:
+        from prefect.blocks.system import Secret
+
+        block: Secret[Any] = await Secret.aload(block_name)
+        value = block.get()
+    except Exception as exc:
+        _logger().debug("no Eventbrite Secret block %r (%s)", block_name, type(exc).__name__)
+        return None
+    return SecretStr(str(value))
+
+
+async def _with_token(settings: EventbriteSettings | None) -> EventbriteSettings:
+    settings = settings or EventbriteSettings()
+    if settings.oauth_token is None and (token := await stored_eventbrite_token()) is not None:
+        settings = settings.model_copy(update={"oauth_token": token})
+    return settings
+
+
 @task(name="extract-eventbrite", retries=2, retry_delay_seconds=30, tags=["eventbrite"])
 async def extract_eventbrite(
     date_from: date,
@@ -52,9 +86,11 @@ async def extract_eventbrite(
 ) -> SourceExtract:
     """Tickets of the organization's events starting in ``[date_from, date_to]``.
 
-    Reads the organization's events and its attendees (only those changed since
-    ``changed_since`` when given: then the extract is not a full re-read of the window, and
-    stored rows it does not mention must not be taken as deleted). When the hourly budget is
+    The token comes from the settings (``EVENTBRITE_OAUTH_TOKEN``) or, when unset, from where
+    ``engarde eventbrite exchange`` stored it. Reads the organization's events and its
+    attendees; with ``changed_since`` only the attendees changed since then, so the extract is
+    not a full re-read of the window and stored rows it does not mention must not be taken as
+    deleted. When the hourly budget is
     exhausted beyond the retry policy's patience, returns an incomplete, empty extract.
     """
     logger = _logger()
@@ -64,7 +100,7 @@ async def extract_eventbrite(
             f"incremental read: only attendees changed since {changed_since:%Y-%m-%d %H:%M} UTC "
             "(not a full re-read of the window)"
         )
-    async with EventbriteClient.from_settings(settings) as client:
+    async with EventbriteClient.from_settings(await _with_token(settings)) as client:
         try:
             extract = await client.extract_attendees(
                 date_from=date_from, date_to=date_to, changed_since=changed_since
