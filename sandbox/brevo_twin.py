@@ -66,6 +66,8 @@ FOLDER_NAME = "En Garde"
 IMPORT_BODY_LIMIT = 10 * 1024 * 1024
 LIST_CHANGE_LIMIT = 150
 FAULT_RESET_SECONDS = 1
+#: Request bodies kept for inspection (oldest dropped first; blocklist fields are counted for all).
+RECEIVED_KEEP = 20_000
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 REPORT_KINDS = (
@@ -420,6 +422,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
                     return JSONResponse(
                         {"code": "bad_request", "message": "Invalid JSON"}, status_code=400, headers=headers
                     )
+                if len(state.received) >= RECEIVED_KEEP:
+                    del state.received[: RECEIVED_KEEP // 10]
                 state.received.append(
                     {
                         "method": request.method,

@@ -458,26 +458,33 @@ class BrevoClient:
             ),
             idempotent=False,
         )
-        process_id = int(resp.process_id)
-        if not wait:
-            return ImportResult(
-                process_id=process_id,
-                status="queued",
-                rows_sent=len(json_rows),
-                body_bytes=size,
-                skipped=skipped,
-                api_calls=self.stats.requests - before,
-            )
-        report = await self.wait_for_process(process_id)
-        rejected = await self._rejected_rows(report, json_rows)
-        return ImportResult(
-            process_id=process_id,
-            status=report.status,
+        pending = ImportResult(
+            process_id=int(resp.process_id),
+            status="queued",
             rows_sent=len(json_rows),
             body_bytes=size,
-            rejected=rejected,
             skipped=skipped,
+            sent_emails=[str(r["email"]) for r in json_rows],
             api_calls=self.stats.requests - before,
+        )
+        return await self.finish_import(pending) if wait else pending
+
+    async def finish_import(self, pending: ImportResult) -> ImportResult:
+        """Wait for an import started with ``wait=False`` and read its report into ``rejected``.
+
+        Lets a caller post several chunks first and then collect them, one process at a time.
+        """
+        if pending.process_id is None or pending.status in FINAL_STATUSES:
+            return pending
+        before = self.stats.requests
+        report = await self.wait_for_process(pending.process_id)
+        rejected = await self._rejected_rows(report, pending.sent_emails)
+        return pending.model_copy(
+            update={
+                "status": report.status,
+                "rejected": rejected,
+                "api_calls": pending.api_calls + self.stats.requests - before,
+            }
         )
 
     async def get_process(self, process_id: int) -> ProcessReport:
@@ -528,13 +535,11 @@ class BrevoClient:
                 )
             interval = min(s.process_poll_max, interval * s.process_poll_factor)
 
-    async def _rejected_rows(
-        self, report: ProcessReport, sent: Sequence[Mapping[str, Any]]
-    ) -> list[RejectedRow]:
+    async def _rejected_rows(self, report: ProcessReport, sent: Sequence[str]) -> list[RejectedRow]:
         rejected: list[RejectedRow] = []
         if report.status != "completed":
             reason = f"import process {report.status}" + (f": {report.error}" if report.error else "")
-            return [RejectedRow(email=str(r["email"]), reason=reason) for r in sent]
+            return [RejectedRow(email=email, reason=reason) for email in sent]
         for kind, value in report.import_report.items():
             if value in (None, "", 0):
                 continue

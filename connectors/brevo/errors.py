@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from brevo.core.api_error import ApiError
+from brevo.core.parse_error import ParsingError
 
 from connectors._http import (
     AuthenticationError,
@@ -13,6 +14,7 @@ from connectors._http import (
     ConnectorError,
     NotFoundError,
     RateLimitError,
+    ResponseValidationError,
     ServerError,
     parse_retry_after,
 )
@@ -61,6 +63,13 @@ def convert_api_error(method: str, path: str) -> Callable[[Exception], Connector
     """A converter for :func:`connectors._http.call_with_policy`: SDK ApiError → ConnectorError."""
 
     def convert(exc: Exception) -> ConnectorError | None:
+        if isinstance(exc, ParsingError):
+            return ResponseValidationError(
+                f"answer does not match the SDK's model: {str(exc)[:200]}",
+                provider=PROVIDER,
+                method=method,
+                path=path,
+            )
         if not isinstance(exc, ApiError):
             return None
         status = exc.status_code
@@ -74,6 +83,8 @@ def convert_api_error(method: str, path: str) -> Callable[[Exception], Connector
             "code": code,
             "request_id": headers.get("x-request-id") or headers.get("cf-ray"),
         }
+        if status is not None and status < 400:
+            return ResponseValidationError(f"unexpected answer: {message}", **kw)
         if status in (401, 403) or code in ("unauthorized", "permission_denied"):
             return AuthenticationError(message or "not authorized", **kw)
         if status == 404 or code == "document_not_found":

@@ -115,6 +115,8 @@ class ImportResult(_Record):
     rejected: list[RejectedRow] = Field(default_factory=list)
     skipped: list[RejectedRow] = Field(default_factory=list)
     api_calls: int = 0
+    #: Emails in the body as sent (to name the rows of a failed process).
+    sent_emails: list[str] = Field(default_factory=list, repr=False)
 
 
 class ListChangeResult(_Record):

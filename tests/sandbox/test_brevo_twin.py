@@ -166,7 +166,10 @@ def test_contacts_paging_and_modified_since(http: httpx.Client, state: BrevoStat
     assert seen == sorted(seen) and len(set(seen)) == total
     mark = time.time()
     since = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(mark - 1))
-    _finish(http, _import(http, [{"email": "late.change@example.org", "attributes": {}}], [state.master_list_id or 2]))
+    _finish(
+        http,
+        _import(http, [{"email": "late.change@example.org", "attributes": {}}], [state.master_list_id or 2]),
+    )
     recent = http.get("/contacts", params={"limit": 1000, "modifiedSince": since}).json()
     assert "late.change@example.org" in {c["email"] for c in recent["contacts"]}
     assert recent["count"] < total
