@@ -22,7 +22,7 @@ from connectors.brevo import (
     import_body,
     import_row,
 )
-from sandbox.brevo_twin import FAULT_RESET_SECONDS, MASTER_LIST_NAME, BrevoState
+from sandbox.brevo_twin import API_KEY, FAULT_RESET_SECONDS, MASTER_LIST_NAME, BrevoState
 from sandbox.framework import RunningSandbox, new_context
 
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_window=0.05, max_attempts=5, jitter=0.0)
@@ -327,6 +327,36 @@ async def test_import_not_retried_after_5xx_but_gets_are(
     assert any(a.name == "FIRSTNAME" for a in attributes)
     assert route_count(sandbox, "GET (fault 5xx)") - get_faults == 2
     assert brevo.stats.retries == 2
+
+
+async def test_sdk_left_to_itself_would_repeat_the_import_post(
+    sandbox: RunningSandbox, state: BrevoState
+) -> None:
+    """Why the SDK's retries are off: its default retries a POST /contacts/import after a 5xx."""
+    import httpx
+    from brevo import AsyncBrevo
+
+    faults_before = route_count(sandbox, "POST (fault 5xx)")
+    sandbox.ctx.faults.queue("brevo", "5xx", 1)
+    async with httpx.AsyncClient() as http:
+        sdk = AsyncBrevo(
+            api_key=API_KEY, base_url=sandbox.env["BREVO_API_URL"], httpx_client=http, max_retries=1
+        )
+        answer = await sdk.contacts.import_contacts(
+            json_body=[{"email": "sdk.retry@example.org"}], list_ids=[state.master_list_id or 2]
+        )
+    assert route_count(sandbox, "POST (fault 5xx)") - faults_before == 1
+    assert answer.process_id in state.processes  # the same POST was sent a second time
+
+
+async def test_unreachable_brevo_is_retried_then_reported(sleeps: Sleeps) -> None:
+    settings = BrevoSettings(api_key=SecretStr(API_KEY), api_url="http://127.0.0.1:9/v3")
+    async with BrevoClient(settings, retry=FAST, sleep=sleeps) as client:
+        with pytest.raises(ServerError) as info:
+            await client.get_attributes()
+    assert "could not connect" in str(info.value)
+    assert client.stats.requests == FAST.max_attempts
+    assert client.stats.retries == FAST.max_attempts - 1
 
 
 async def test_429_waits_for_x_sib_ratelimit_reset(
