@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from connectors._http import NotFoundError
@@ -37,6 +37,7 @@ from connectors.brevo.models import (
 log = logging.getLogger(__name__)
 
 CONTACTS_PAGE = 1000
+CLOCK_MARGIN_SECONDS = 300
 __all__ = ["CONTACTS_PAGE", "LIST_BATCH", "BrevoClient"]
 
 
@@ -110,35 +111,45 @@ class BrevoClient(ImportsMixin, ListsMixin):
     async def get_contact_states(
         self, *, modified_since: str | None = None, previous: ContactStates | None = None
     ) -> ContactStates:
-        """Blocklisted and per-list unsubscribed emails, from ``GET /contacts`` pages of 1000.
+        """Blocklisted, per-list unsubscribed and per-list member emails, and every known email,
+        from ``GET /contacts`` pages of 1000.
 
         Cost: ceil(contacts / 1000) calls on the contacts tier (10/s), versus one call per
         email for ``GET /contacts/{email}``. Incremental: pass the previous result as
         ``previous`` (its ``as_of`` becomes ``modifiedSince``) to read only contacts changed
-        since, merged over it; a contact read again replaces its earlier state.
+        since, merged over it; a contact read again replaces its earlier state. Contacts
+        deleted in Brevo meanwhile are not noticed incrementally (a full read does).
         """
         before = self.stats.requests
         since = modified_since or (previous.as_of if previous is not None else None)
-        started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        # Our clock may run ahead of Brevo's: re-reading a few minutes' changes is harmless.
+        started = (datetime.now(UTC) - timedelta(seconds=CLOCK_MARGIN_SECONDS)).strftime(
+            "%Y-%m-%dT%H:%M:%S.000Z"
+        )
         contacts = await self.iter_contacts(modified_since=since)
         blocked = set(previous.blocklisted if previous is not None else ())
-        unsub: dict[int, set[str]] = {
-            k: set(v) for k, v in (previous.unsubscribed.items() if previous is not None else ())
-        }
+        unsub = _sets(previous.unsubscribed if previous is not None else {})
+        members = _sets(previous.members if previous is not None else {})
+        known = set(previous.known if previous is not None else ())
         for c in contacts:
             if not c.email:
                 continue
             email = c.email.strip().lower()
+            known.add(email)
             blocked.discard(email)
-            for members in unsub.values():
-                members.discard(email)
+            for group in (*unsub.values(), *members.values()):
+                group.discard(email)
             if c.email_blacklisted:
                 blocked.add(email)
             for list_id in c.list_unsubscribed:
                 unsub.setdefault(list_id, set()).add(email)
+            for list_id in c.list_ids:
+                members.setdefault(list_id, set()).add(email)
         return ContactStates(
             blocklisted=frozenset(blocked),
             unsubscribed={k: frozenset(v) for k, v in unsub.items() if v},
+            members={k: frozenset(v) for k, v in members.items() if v},
+            known=frozenset(known),
             as_of=started,
             contacts_read=len(contacts),
             api_calls=self.stats.requests - before,
@@ -255,3 +266,7 @@ class BrevoClient(ImportsMixin, ListsMixin):
             limiter=None,
         )
         return SentEmail(message_id=resp.message_id, recipients=recipients)
+
+
+def _sets(groups: Mapping[int, frozenset[str]]) -> dict[int, set[str]]:
+    return {k: set(v) for k, v in groups.items()}

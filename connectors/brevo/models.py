@@ -56,15 +56,22 @@ class Contact(_Record):
 class ContactStates(_Record):
     """Who must not be (re)added: blocklisted emails and per-list unsubscribed emails.
 
-    Emails are lower-case. ``as_of`` is the ``modifiedSince`` to pass next time for an
+    Also who is on each list now (``members``), read in the same pass for free, so a
+    sync can diff list membership without further calls. Emails are lower-case. ``as_of`` is the ``modifiedSince`` to pass next time for an
     incremental refresh (see :meth:`BrevoClient.get_contact_states`).
     """
 
     blocklisted: frozenset[str] = frozenset()
     unsubscribed: dict[int, frozenset[str]] = Field(default_factory=dict)
+    members: dict[int, frozenset[str]] = Field(default_factory=dict)
+    known: frozenset[str] = frozenset()
     as_of: str | None = None
     contacts_read: int = 0
     api_calls: int = 0
+
+    def members_of(self, list_id: int) -> frozenset[str]:
+        """Emails on ``list_id``."""
+        return self.members.get(list_id, frozenset())
 
     def unsubscribed_from(self, list_id: int) -> frozenset[str]:
         """Emails that unsubscribed from ``list_id``."""

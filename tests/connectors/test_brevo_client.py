@@ -250,6 +250,8 @@ async def test_consent_blocklisted_and_unsubscribed_never_added_back(
     assert blocked["email"] in states.blocklisted
     assert unsub["email"] in states.unsubscribed_from(master)
     assert states.api_calls == math.ceil(len(state.contacts) / 1000)
+    assert states.members_of(master) == {c["email"] for c in state.members(master)}
+    assert states.known == set(state.contacts)
     rows = [
         {"email": blocked["email"].upper(), "attributes": {"FIRSTNAME": "Blocked"}},
         {"email": unsub["email"], "attributes": {"FIRSTNAME": "Unsub"}},
