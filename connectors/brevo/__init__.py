@@ -15,7 +15,14 @@ from connectors.brevo.models import (
     RejectedRow,
     SentEmail,
 )
-from connectors.brevo.payload import chunk_rows, encoded_size, import_body, import_row, normalise_rows
+from connectors.brevo.payload import (
+    chunk_rows,
+    encoded_size,
+    import_body,
+    import_row,
+    normalise_rows,
+    type_problem,
+)
 from connectors.brevo.settings import IMPORT_BODY_HARD_LIMIT, BrevoSettings
 
 __all__ = [
@@ -42,4 +49,5 @@ __all__ = [
     "import_body",
     "import_row",
     "normalise_rows",
+    "type_problem",
 ]

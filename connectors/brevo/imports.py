@@ -14,7 +14,7 @@ from connectors._http import ClientError, NotFoundError, call_with_policy
 from connectors.brevo._base import NO_SDK_RETRIES, BrevoBase
 from connectors.brevo.errors import PROVIDER, ImportTooLargeError, ProcessTimeoutError
 from connectors.brevo.models import FINAL_STATUSES, ContactStates, ImportResult, ProcessReport, RejectedRow
-from connectors.brevo.payload import encoded_size, import_body, normalise_rows
+from connectors.brevo.payload import encoded_size, import_body, normalise_rows, type_problem
 from connectors.brevo.settings import IMPORT_BODY_HARD_LIMIT
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,16 @@ class ImportsMixin(BrevoBase):
         list_ids: Sequence[int],
         *,
         exclude: ContactStates | None = None,
+        types: Mapping[str, str] | None = None,
         wait: bool = True,
     ) -> ImportResult:
         """Upsert one chunk of ``rows`` (``{"email", "attributes"}``) with ``POST /contacts/import``.
 
         Sends ``updateExistingContacts=true``, ``emptyContactsAttributes=false``; never a
         blocklist field. Rows whose email ``exclude`` marks as blocklisted or unsubscribed
-        from one of ``list_ids`` are not sent (``skipped``). The caller chunks rows by bytes
+        from one of ``list_ids`` are not sent (``skipped``). Given ``types`` (attribute name →
+        text|date|float|boolean, as passed to ``ensure_attributes``), a row with a value of
+        the wrong type is not sent and comes back in ``rejected``. The caller chunks rows by bytes
         (:func:`connectors.brevo.payload.chunk_rows`); a body over 10 MB raises
         :class:`ImportTooLargeError` before anything is sent. Not retried after a 5xx or
         a dropped connection (that could start a second import); retried after a 429.
@@ -63,9 +66,19 @@ class ImportsMixin(BrevoBase):
             else:
                 send.append(row)
         json_rows = normalise_rows(send)
+        refused: list[RejectedRow] = []
+        if types:
+            checked = [(row, type_problem(row["attributes"], types)) for row in json_rows]
+            refused = [RejectedRow(email=r["email"], reason=f"not sent: {p}") for r, p in checked if p]
+            json_rows = [r for r, p in checked if p is None]
         if not json_rows:
             return ImportResult(
-                process_id=None, status="nothing to send", rows_sent=0, body_bytes=0, skipped=skipped
+                process_id=None,
+                status="nothing to send",
+                rows_sent=0,
+                body_bytes=0,
+                rejected=refused,
+                skipped=skipped,
             )
         body = import_body(json_rows, list_ids)
         size = encoded_size(body)
@@ -101,6 +114,7 @@ class ImportsMixin(BrevoBase):
             status="queued",
             rows_sent=len(json_rows),
             body_bytes=size,
+            rejected=refused,
             skipped=skipped,
             sent_emails=[str(r["email"]) for r in json_rows],
             api_calls=self.stats.requests - before,
@@ -120,7 +134,7 @@ class ImportsMixin(BrevoBase):
         return pending.model_copy(
             update={
                 "status": report.status,
-                "rejected": rejected,
+                "rejected": [*pending.rejected, *rejected],
                 "api_calls": pending.api_calls + self.stats.requests - before,
             }
         )

@@ -19,6 +19,7 @@ ImportRow = dict[str, Any]
 #: Fields that set or clear a blocklist: never sent by this connector, in any shape.
 FORBIDDEN_KEYS = frozenset({"emailblacklisted", "emailblacklist", "email_blacklisted", "email_blacklist"})
 _ATTRIBUTE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def _value(value: Any) -> Any:
@@ -52,6 +53,26 @@ def import_row(email: str, attributes: Mapping[str, Any] | None = None) -> Impor
 def normalise_rows(rows: Sequence[Mapping[str, Any]]) -> list[ImportRow]:
     """Rows given as ``{"email", "attributes"}`` mappings, rebuilt with :func:`import_row`."""
     return [import_row(str(row["email"]), row.get("attributes")) for row in rows]
+
+
+def type_problem(attributes: Mapping[str, Any], types: Mapping[str, str]) -> str | None:
+    """Why one normalised row's attributes do not fit Brevo's attribute ``types``, or None.
+
+    Brevo drops a value of the wrong type rather than failing the import, so checking
+    here turns a silent loss into a rejected row with a reason.
+    """
+    wanted = {k.upper(): v for k, v in types.items()}
+    for name, value in attributes.items():
+        kind = wanted.get(name)
+        if kind == "date" and not (isinstance(value, str) and _ISO_DATE.match(value)):
+            return f"{name}: {value!r} is not a date (YYYY-MM-DD)"
+        if kind == "float" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            return f"{name}: {value!r} is not a number"
+        if kind == "boolean" and not isinstance(value, bool):
+            return f"{name}: {value!r} is not a boolean"
+        if kind == "text" and not isinstance(value, str | int | float):
+            return f"{name}: {value!r} is not text"
+    return None
 
 
 def import_body(rows: Sequence[ImportRow], list_ids: Sequence[int]) -> dict[str, Any]:

@@ -201,6 +201,25 @@ async def test_import_completes_and_reports_invalid_and_duplicate_rows(
     assert await settled_count(sandbox, "POST /v3/contacts/import") >= 1
 
 
+async def test_wrongly_typed_values_are_rejected_not_sent(brevo: BrevoClient, state: BrevoState) -> None:
+    types = {"LAST_SEEN": "date", "BOOKINGS": "float", "IS_LOYAL": "boolean"}
+    await brevo.ensure_attributes(types)
+    rows = [
+        {"email": "typed.ok@example.org", "attributes": {"LAST_SEEN": date(2026, 1, 2), "BOOKINGS": 3}},
+        {"email": "typed.bad@example.org", "attributes": {"LAST_SEEN": "02/01/2026"}},
+        {"email": "typed.worse@example.org", "attributes": {"IS_LOYAL": "yes"}},
+    ]
+    result = await brevo.import_contacts(rows, [state.master_list_id or 2], types=types)
+    assert result.rows_sent == 1
+    assert {r.email: r.reason for r in result.rejected} == {
+        "typed.bad@example.org": "not sent: LAST_SEEN: '02/01/2026' is not a date (YYYY-MM-DD)",
+        "typed.worse@example.org": "not sent: IS_LOYAL: 'yes' is not a boolean",
+    }
+    assert state.contacts["typed.ok@example.org"]["attributes"] == {"LAST_SEEN": "2026-01-02", "BOOKINGS": 3}
+    assert "typed.bad@example.org" not in state.contacts
+    assert state.type_errors == []
+
+
 async def test_chunks_posted_first_then_collected(brevo: BrevoClient, state: BrevoState) -> None:
     list_id = await brevo.find_or_create_list("Pipelined list")
     rows = [import_row(f"pipe{i}@example.org", {"FIRSTNAME": f"P{i}"}) for i in range(400)]
