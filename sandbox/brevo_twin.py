@@ -15,7 +15,9 @@ What it models, and on what evidence:
 - **Unknown attributes are ignored** (API reference: "Any contact attribute that doesn't
   exist in your account will be ignored"). A value of the wrong type for an attribute
   (e.g. ``"soon"`` for a date) is not written and is counted in ``type_errors``.
-  Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``.
+  Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``;
+  ``POST /contacts`` (synchronous) refuses a wrongly typed value with 400 ``invalid_parameter``.
+  There, ``emailBlacklisted: false`` un-blocklists, as the field's documentation says.
 - **Import never un-blocklists** (Brevo help: keeping blocklisted contacts "ensures that
   you cannot accidentally re-import" them as subscribed; ``emailBlacklist`` only sets).
   A blocklisted contact imported into a list *is* put on it, still blocklisted (Brevo
@@ -661,6 +663,49 @@ def build_app(ctx: SandboxContext) -> Starlette:
     async def get_contact(request: Request, _: Any) -> Response:
         return JSONResponse(contact_json(find_contact(request)))
 
+    async def create_contact(_: Request, body: Any) -> Response:
+        # POST /contacts: validated synchronously, so a wrongly typed attribute is a 400.
+        body = body or {}
+        email = str(body.get("email") or "").strip()
+        if not _EMAIL.match(email):
+            raise ApiError(400, "invalid_parameter", "Invalid email address")
+        attrs: dict[str, Any] = {}
+        for name, value in (body.get("attributes") or {}).items():
+            spec = state.attributes.get(str(name).upper())
+            if spec is None:
+                continue
+            ok, stored = _typed(spec.get("type"), value)
+            if not ok:
+                raise ApiError(
+                    400, "invalid_parameter", f"Invalid {spec.get('type')} value for {spec['name']}"
+                )
+            attrs[spec["name"]] = stored
+        existing = state.contacts.get(email.lower())
+        if existing is not None and not body.get("updateEnabled"):
+            raise ApiError(400, "duplicate_parameter", "Contact already exist")
+        contact = existing or _contact(state, email.lower(), time.time())
+        contact["attributes"].update(attrs)
+        if "emailBlacklisted" in body:  # true blocklists, false un-blocklists: why we never send it
+            contact["emailBlacklisted"] = bool(body["emailBlacklisted"])
+        for list_id in body.get("listIds") or []:
+            if int(list_id) not in state.lists:
+                raise ApiError(400, "invalid_parameter", f"List ID {list_id} does not exist")
+            if int(list_id) in contact["listUnsubscribed"]:
+                state.consent_violations.append(
+                    {
+                        "email": contact["email"],
+                        "list_id": int(list_id),
+                        "kind": "unsubscribed",
+                        "via": "create",
+                    }
+                )
+            contact["listIds"].add(int(list_id))
+        contact["modifiedAt"] = time.time()
+        state.contacts[contact["email"]] = contact
+        if existing is not None:
+            return Response(status_code=204)
+        return JSONResponse({"id": contact["id"]}, status_code=201)
+
     async def delete_contact(request: Request, _: Any) -> Response:
         contact = find_contact(request)
         state.contacts.pop(contact["email"], None)
@@ -765,6 +810,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/contacts", "contacts", get_contacts),
         ("GET", "/contacts/{identifier}", "contacts", get_contact),
         ("DELETE", "/contacts/{identifier}", "contacts", delete_contact),
+        ("POST", "/contacts", "contacts", create_contact),
         ("GET", "/processes/{process_id}", "unlisted", get_process),
         ("POST", "/smtp/email", "smtp", send_email),
     ]

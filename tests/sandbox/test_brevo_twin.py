@@ -225,3 +225,22 @@ def test_transactional_email_is_stored(http: httpx.Client, state: BrevoState) ->
     assert stored["to"] == body["to"] and stored["textContent"] == "Hello"
     templated = http.post("/smtp/email", json={"to": [{"email": "b@example.org"}], "templateId": 7})
     assert templated.status_code == 201
+
+
+def test_create_contact_refuses_wrong_types_and_false_unblocklists(
+    http: httpx.Client, state: BrevoState
+) -> None:
+    if "VISIT_DATE" not in state.attributes:
+        http.post("/contacts/attributes/normal/VISIT_DATE", json={"type": "date"})
+    bad = http.post("/contacts", json={"email": "one@example.org", "attributes": {"VISIT_DATE": "soon"}})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+    created = http.post(
+        "/contacts", json={"email": "one@example.org", "attributes": {"VISIT_DATE": "2026-02-03"}}
+    )
+    assert created.status_code == 201 and created.json()["id"] == state.contacts["one@example.org"]["id"]
+    dup = http.post("/contacts", json={"email": "one@example.org"})
+    assert dup.status_code == 400 and dup.json()["code"] == "duplicate_parameter"
+    state.contacts["one@example.org"]["emailBlacklisted"] = True
+    update = {"email": "one@example.org", "updateEnabled": True, "emailBlacklisted": False}
+    assert http.post("/contacts", json=update).status_code == 204
+    assert state.contacts["one@example.org"]["emailBlacklisted"] is False
