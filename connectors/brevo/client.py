@@ -126,7 +126,7 @@ class BrevoClient(ImportsMixin, ListsMixin):
         started = (datetime.now(UTC) - timedelta(seconds=CLOCK_MARGIN_SECONDS)).strftime(
             "%Y-%m-%dT%H:%M:%S.000Z"
         )
-        contacts = await self.iter_contacts(modified_since=since)
+        contacts = await self.get_contacts(modified_since=since)
         blocked = set(previous.blocklisted if previous is not None else ())
         unsub = _sets(previous.unsubscribed if previous is not None else {})
         members = _sets(previous.members if previous is not None else {})
@@ -163,7 +163,7 @@ class BrevoClient(ImportsMixin, ListsMixin):
         """Emails unsubscribed from ``list_id`` (lower-case), via :meth:`get_contact_states`."""
         return (await self.get_contact_states()).unsubscribed_from(list_id)
 
-    async def iter_contacts(self, *, modified_since: str | None = None) -> list[Contact]:
+    async def get_contacts(self, *, modified_since: str | None = None) -> list[Contact]:
         """All contacts (optionally only those modified since), oldest first, 1000 per call."""
         out: list[Contact] = []
         offset = 0

@@ -22,7 +22,7 @@ class ListsMixin(BrevoBase):
 
     # ------------------------------------------------------------------ lists
 
-    async def iter_lists(self) -> list[ContactList]:
+    async def get_lists(self) -> list[ContactList]:
         """Every contact list of the account (pages of 50)."""
         out: list[ContactList] = []
         offset = 0
@@ -75,7 +75,7 @@ class ListsMixin(BrevoBase):
         """The id of the list called ``name`` (exact match, all pages), created in the folder if absent."""
         if name in self._list_ids:
             return self._list_ids[name]
-        for item in await self.iter_lists():
+        for item in await self.get_lists():
             if item.name == name:
                 self._list_ids[name] = item.id
                 return item.id
