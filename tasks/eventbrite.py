@@ -3,20 +3,61 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prefect import get_run_logger, task
+from prefect.concurrency.asyncio import rate_limit
 from prefect.exceptions import MissingContextError
 from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.from_eventbrite import eventbrite_interactions
 from audience.schema import empty_interactions
-from connectors._http import RateLimitError
-from connectors.eventbrite import EventbriteClient, EventbriteSettings
+from connectors._http import RateLimiter, RateLimitError
+from connectors.eventbrite import EventbriteClient, EventbriteSettings, eventbrite_limiter
 from tasks.extraction import SourceExtract
 
 SOURCE = "eventbrite"
+
+
+class EventbriteRunSettings(BaseSettings):
+    """``EVENTBRITE_PREFECT_RATE_LIMIT``: a Prefect global concurrency limit (with slot decay) every call also takes.
+
+    The connector's limiter shares the 2,000 calls/hour within one process; this name makes
+    every flow run share it. Create it once, e.g. ``prefect gcl create eventbrite-api --limit 2000
+    --slot-decay-per-second 0.556``. Unset: the process-wide budget only.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="EVENTBRITE_", extra="ignore")
+
+    prefect_rate_limit: str | None = None
+
+
+@dataclass
+class PrefectBackedLimiter(RateLimiter):
+    """A budget shared by every run: the process-wide limiter, then one slot of a Prefect rate limit."""
+
+    limit_name: str = "eventbrite-api"
+    #: The process-wide limiter to wait on first (this object's own budgets when None).
+    local: RateLimiter | None = None
+
+    async def acquire(self) -> None:
+        """Wait for the process-wide budget, then for the shared one."""
+        if self.local is not None:
+            await self.local.acquire()
+        else:
+            await super().acquire()
+        await rate_limit(self.limit_name, occupy=1, strict=False)
+
+
+def _limiter() -> RateLimiter | None:
+    name = EventbriteRunSettings().prefect_rate_limit
+    if not name:
+        return None
+    local = eventbrite_limiter()
+    return PrefectBackedLimiter(budgets=local.budgets, limit_name=name, local=local)
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
@@ -100,7 +141,7 @@ async def extract_eventbrite(
             f"incremental read: only attendees changed since {changed_since:%Y-%m-%d %H:%M} UTC "
             "(not a full re-read of the window)"
         )
-    async with EventbriteClient.from_settings(await _with_token(settings)) as client:
+    async with EventbriteClient.from_settings(await _with_token(settings), limiter=_limiter()) as client:
         try:
             extract = await client.extract_attendees(
                 date_from=date_from, date_to=date_to, changed_since=changed_since

@@ -120,8 +120,13 @@ class EventbriteClient:
         *,
         client: httpx.AsyncClient | None = None,
         retry: RetryPolicy | None = None,
+        limiter: RateLimiter | None = None,
     ) -> EventbriteClient:
-        """A client configured from :class:`EventbriteSettings` (the environment by default)."""
+        """A client configured from :class:`EventbriteSettings` (the environment by default).
+
+        ``limiter`` replaces the process-wide hourly budget, e.g. with one also backed by a
+        budget shared across processes.
+        """
         settings = settings or EventbriteSettings()
         if settings.oauth_token is None:
             raise ValueError(
@@ -134,7 +139,7 @@ class EventbriteClient:
             organization_id=settings.organization_id,
             client=client,
             retry=retry or eventbrite_retry(settings.rate_limit_window),
-            limiter=eventbrite_limiter(settings.calls_per_hour),
+            limiter=limiter or eventbrite_limiter(settings.calls_per_hour),
             timeout=settings.timeout,
         )
 

@@ -76,14 +76,3 @@ def test_exchange_refuses_before_spending_the_code_without_a_database(
     result = runner.invoke(app, ["exchange", code])
     assert result.exit_code == 2 and "engarde db upgrade" in result.output
     assert code in eventbrite_twin.state_of(oauth_env.ctx).codes  # still usable
-
-
-def test_exchange_into_a_prefect_secret(oauth_env: RunningSandbox, prefect_harness: None) -> None:
-    from prefect.blocks.system import Secret
-
-    code = authorize_and_get_code()
-    result = runner.invoke(app, ["exchange", code, "--prefect-secret", "--block-name", "eb-test-token"])
-    assert result.exit_code == 0, result.output
-    token = Secret.load("eb-test-token").get()
-    assert token in eventbrite_twin.state_of(oauth_env.ctx).tokens
-    assert token not in result.output and "eb-test-token" in result.output
