@@ -340,3 +340,34 @@ async def test_from_settings_reads_the_environment(
         monkeypatch.setenv(name, value)
     async with ZoomClient.from_settings(retry=FAST) as zoom:
         assert (await zoom.test_connection()).email == zoom_twin.HOST["email"]
+
+
+def test_sync_clients_get_the_same_auth(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
+    clear_token_cache()
+    auth = make_auth(sandbox)
+    with httpx.Client(auth=auth, base_url=sandbox.env["ZOOM_API_URL"]) as http:
+        assert http.get("/users/me").json()["id"] == zoom_twin.HOST["id"]
+        ctx.faults.queue("zoom", "expired_token", 1)
+        assert http.get("/users/me").status_code == 200
+    assert auth.tokens_fetched == 2
+
+
+def test_analytics_from_literal_rows() -> None:
+    from connectors.zoom import Participant, analyze_participants
+
+    t0 = datetime(2026, 3, 5, 18, tzinfo=UTC)
+
+    def row(email: str, start: int, minutes: int) -> Participant:
+        join = t0 + timedelta(minutes=start)
+        return Participant(
+            user_email=email,
+            join_time=join,
+            leave_time=join + timedelta(minutes=minutes),
+            duration=minutes * 60,
+        )
+
+    rows = [row("a@x.org", 0, 30), row("A@x.org ", 40, 20), row("b@x.org", 10, 40), row("c@x.org", 30, 5)]
+    figures = analyze_participants("m", rows)
+    assert figures.unique_attendees == 3 and figures.join_sessions == 4
+    assert figures.total_minutes == 95 and figures.average_minutes == pytest.approx(95 / 3, abs=0.01)
+    assert figures.peak_concurrency == 2  # a leaves at 18:30 as c joins: never three at once

@@ -43,3 +43,12 @@ def test_world_people_appear_with_other_casings_and_statuses() -> None:
     anchor = world.anchor.isoformat()
     assert all(a["changed"] >= a["created"] for a in state.attendees)
     assert all(a["created"] < anchor for a in state.attendees)
+
+
+def test_hit_rate_limit_has_no_retry_after() -> None:
+    import json
+
+    response = eventbrite_twin.FAULTS.rate_limited()
+    assert response.status_code == 429 and "retry-after" not in response.headers
+    assert json.loads(bytes(response.body))["error"] == "HIT_RATE_LIMIT"
+    assert eventbrite_twin.FAULTS.expired_token is None  # long-lived tokens: nothing to expire

@@ -45,3 +45,16 @@ def test_quirks_are_present() -> None:
     statuses = Counter(r["status"] for w in state.webinars for r in w.registrants)
     assert set(statuses) == {"approved", "pending", "denied"}
     assert all(r["leave_time"] >= r["join_time"] for r in rows)
+
+
+def test_rate_limit_answers_carry_zoom_headers() -> None:
+    from datetime import UTC, datetime
+
+    qps = zoom_twin.rate_limited("Heavy")
+    assert qps.status_code == 429 and qps.headers["X-RateLimit-Type"] == "QPS"
+    assert "Retry-After" not in qps.headers
+    daily = zoom_twin.daily_limited("Heavy", now=datetime(2026, 1, 19, 15, 30, tzinfo=UTC))
+    assert daily.headers["X-RateLimit-Type"] == "Daily-limit"
+    assert daily.headers["Retry-After"] == "2026-01-20T00:00:00Z"
+    expired = zoom_twin.FAULTS.expired_token
+    assert expired is not None and expired().status_code == 401
