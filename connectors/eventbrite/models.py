@@ -202,5 +202,6 @@ class AttendeeExtract(_Record):
     organization_id: str
     events: list[Event]
     attendees: list[Attendee]
+    #: Requests sent for the attendee / event listings (one per page, plus any retries).
     attendee_pages: int = 0
     event_pages: int = 0
