@@ -241,7 +241,7 @@ def generate(world: World) -> ZoomState:
     for session in sessions:
         if session.kind != "webinar":
             continue
-        k = min(len(pool), int(per_occurrence * len(session.occurrences) * 1.4) + 3)
+        k = min(len(pool), int(per_occurrence * max(1, len(session.occurrences)) * 1.4) + 3)
         for person in rng.sample(pool, k):
             reg_counter += 1
             roll = rng.random()

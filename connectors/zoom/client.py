@@ -407,9 +407,11 @@ class ZoomClient:
     async def extract_attendance(self, *, date_from: date, date_to: date) -> ZoomExtract:
         """Registrations and folded attendance of every meeting / webinar occurrence in the window.
 
-        A 404 on one occurrence's report is noted in ``skipped`` and the rest goes on.
+        Registrations (every status) of webinars held in the window or scheduled in it; one
+        attendance per person per occurrence held in it. A 404 on one occurrence's report is noted in ``skipped`` and the rest goes on.
         """
         start, end = _day_bounds(date_from, date_to)
+        now = datetime.now(UTC)
         meetings = [m for m in await self.list_meetings("previous_meetings") if _may_overlap(m, end)]
         webinars = [w for w in await self.list_webinars() if _may_overlap(w, end)]
         attendances: list[Attendance] = []
@@ -421,13 +423,20 @@ class ZoomClient:
         for webinar, items, kept in ((False, meetings, kept_meetings), (True, webinars, kept_webinars)):
             kind: Literal["meeting", "webinar"] = "webinar" if webinar else "meeting"
             for item in items:
-                try:
-                    instances = await self.list_past_instances(item.id, webinar=webinar)
-                except NotFoundError:
-                    skipped.append(f"{kind} {item.id} ({item.topic}): no past instances (404), skipped")
-                    continue
+                upcoming = item.start_time is not None and item.start_time > now
+                instances: list[Instance] = []
+                if not upcoming:  # a series that has not started yet has no past instances to ask for
+                    try:
+                        instances = await self.list_past_instances(item.id, webinar=webinar)
+                    except NotFoundError:
+                        skipped.append(f"{kind} {item.id} ({item.topic}): no past instances (404), skipped")
+                        continue
                 held = [i for i in instances if i.start_time is not None and start <= i.start_time < end]
-                if not held:
+                # Registrations count for a webinar held in the window or scheduled in it.
+                scheduled_in_window = (
+                    upcoming and item.start_time is not None and start <= item.start_time < end
+                )
+                if not held and not (webinar and scheduled_in_window):
                     continue
                 kept.append(item)
                 registrants: dict[str, Registrant] = {}
@@ -438,7 +447,7 @@ class ZoomClient:
                             RegistrationRecord(
                                 webinar_id=item.id,
                                 topic=item.topic,
-                                start_time=held[0].start_time,
+                                start_time=held[0].start_time if held else item.start_time,
                                 registrant=registrant,
                             )
                         )

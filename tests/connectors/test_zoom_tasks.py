@@ -29,6 +29,20 @@ async def test_zoom_extraction(sandbox: RunningSandbox) -> None:
     assert any("no email" in n for n in result.notes)
 
 
+async def test_registrations_of_upcoming_webinars(sandbox: RunningSandbox) -> None:
+    clear_token_cache()
+    twin = zoom_twin.state_of(sandbox.ctx)
+    today = datetime.now(UTC).date()
+    result = await extract_zoom.fn(today, today + timedelta(days=60))
+    upcoming = [
+        w for w in twin.webinars if not w.occurrences and w.start.date() <= today + timedelta(days=60)
+    ]
+    regs = result.frame[result.frame["kind"] == "registration"]
+    assert upcoming and len(regs) == sum(len(w.registrants) for w in upcoming)
+    assert (regs["occurred_at"].dt.date > today).all()
+    assert (result.frame["kind"] == "registration").all()  # nothing held in the future
+
+
 async def test_daily_limit_gives_an_incomplete_extract(sandbox: RunningSandbox) -> None:
     clear_token_cache()
     zoom_twin.exhaust_daily(sandbox.ctx, "Heavy")
