@@ -10,26 +10,51 @@ a context they are read as UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, tzinfo
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationInfo, field_validator
-
-_ZERO_DATES = ("", "0000-00-00 00:00:00", "0000-00-00")
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationInfo, model_validator
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
-def _to_utc(value: datetime | None, info: ValidationInfo) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        zone = (info.context or {}).get("tz") or UTC
-        assert isinstance(zone, tzinfo)
-        value = value.replace(tzinfo=zone)
-    return value.astimezone(UTC)
+class _Localiser:
+    """Naive local datetimes of one zone → UTC, with the UTC offset cached per local date.
+
+    A date on which the offset changes (a DST transition) is converted value by value
+    (``zoneinfo`` semantics: an ambiguous time is its first occurrence, a time inside
+    the gap is read with the offset before it).
+    """
+
+    _cache: ClassVar[dict[tzinfo, _Localiser]] = {}
+
+    def __init__(self, zone: tzinfo) -> None:
+        self.zone = zone
+        self.offsets: dict[date, timedelta | None] = {}
+
+    @classmethod
+    def of(cls, zone: tzinfo) -> _Localiser:
+        found = cls._cache.get(zone)
+        if found is None:
+            found = cls._cache[zone] = cls(zone)
+        return found
+
+    def to_utc(self, value: datetime) -> datetime:
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        day = value.date()
+        try:
+            offset = self.offsets[day]
+        except KeyError:
+            midnight = datetime.combine(day, time.min)
+            first = self.zone.utcoffset(midnight)
+            last = self.zone.utcoffset(midnight + timedelta(hours=23, minutes=59))
+            offset = self.offsets[day] = first if first == last else None
+        if offset is None:
+            return value.replace(tzinfo=self.zone).astimezone(UTC)
+        return (value - offset).replace(tzinfo=UTC)
 
 
 class Appointment(_Record):
@@ -51,15 +76,18 @@ class Appointment(_Record):
     googleCalendarId: str | None = None
     caldavCalendarId: str | None = None
 
-    @field_validator("book", "end", mode="before")
-    @classmethod
-    def _zero_date_is_none(cls, value: Any) -> Any:
-        return None if isinstance(value, str) and value.strip() in _ZERO_DATES else value
-
-    @field_validator("book", "start", "end", mode="after")
-    @classmethod
-    def _apply_zone(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
-        return _to_utc(value, info)
+    @model_validator(mode="after")
+    def _apply_zone(self, info: ValidationInfo) -> Appointment:
+        # One Python call per record (not per field): this runs 20k times per large window.
+        start, end, book = self.start, self.end, self.book
+        localiser = _Localiser.of((info.context or {}).get("tz") or UTC)
+        fields = self.__dict__
+        fields["start"] = localiser.to_utc(start)
+        if end is not None:
+            fields["end"] = localiser.to_utc(end)
+        if book is not None:
+            fields["book"] = localiser.to_utc(book)
+        return self
 
 
 class Customer(_Record):

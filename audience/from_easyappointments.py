@@ -1,0 +1,239 @@
+"""EasyAppointments records → the interactions frame (pure pandas, vectorised).
+
+Records may be the connector's models (attributes with the API encoder's names) or plain
+mappings with the same keys (e.g. literal test data). Datetimes may be aware (converted
+to UTC) or naive / ``Y-m-d H:i:s`` strings, read as local times in ``tz``. A local time
+that DST makes ambiguous is read as its first occurrence (like ``zoneinfo`` with
+``fold=0``); one that does not exist (inside a DST gap) is moved one hour later, again
+as ``zoneinfo`` reads it, so models and plain mappings give the same instants.
+
+Status is EasyAppointments free text, mapped case-insensitively: contains "cancel" →
+``cancelled``; "no show" / "noshow" / "no-show" / "no_show" → ``no_show``; "draft" → the
+row is not a booking and is dropped (counted in ``frame.attrs["dropped_drafts"]``);
+anything else, empty included → ``booked``.
+
+Incremental runs: the API has no modified-since filter, so callers re-read a start-date
+window and pass what they held for it with what came back to :func:`mark_vanished`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, tzinfo
+from typing import Any, Final, Protocol
+
+import numpy as np
+import pandas as pd
+
+from audience.schema import coerce_interactions
+
+SOURCE: Final = "easyappointments"
+DROPPED_ATTR: Final = "dropped_drafts"
+
+# The same contract as audience.identity.normalise_emails (kept local until that module
+# is on main): whitespace removed, lower-cased, <NA> unless it looks like local@domain.tld.
+_EMAIL_RE: Final = re.compile(
+    r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+)
+_WHITESPACE_RE: Final = re.compile(r"\s+")
+
+
+class StatusPatterns(Protocol):
+    """Substring patterns per mapped status (``audience.status.StatusMapping`` fits)."""
+
+    @property
+    def cancelled(self) -> tuple[str, ...]: ...
+    @property
+    def no_show(self) -> tuple[str, ...]: ...
+    @property
+    def dropped(self) -> tuple[str, ...]: ...
+    @property
+    def default(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class DefaultStatusPatterns:
+    """The default EasyAppointments status mapping (see module doc)."""
+
+    cancelled: tuple[str, ...] = ("cancel",)
+    no_show: tuple[str, ...] = ("no show", "noshow", "no-show", "no_show")
+    dropped: tuple[str, ...] = ("draft",)
+    default: str = "booked"
+
+
+_APPOINTMENT_COLUMNS = ("id", "book", "start", "status", "customerId", "providerId", "serviceId")
+_CUSTOMER_COLUMNS = ("id", "email", "firstName", "lastName", "phone", "timezone", "language")
+_SERVICE_COLUMNS = ("id", "name", "price", "currency")
+_PROVIDER_COLUMNS = ("id", "firstName", "lastName")
+
+
+def _columns(records: Iterable[Any], names: Sequence[str]) -> pd.DataFrame:
+    rows = records if isinstance(records, list) else list(records)
+    if not rows:
+        return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
+    if isinstance(rows[0], Mapping):
+        data = {n: [r.get(n) for r in rows] for n in names}
+    else:
+        data = {n: [getattr(r, n, None) for r in rows] for n in names}
+    return pd.DataFrame(data)
+
+
+def _ids(values: pd.Series) -> pd.Series:
+    return pd.to_numeric(values, errors="coerce").astype("Int64")
+
+
+def to_utc(values: pd.Series, tz: tzinfo | str) -> pd.Series:
+    """Datetimes (aware, naive, or ``Y-m-d H:i:s`` text) as UTC; naive ones are local in ``tz``."""
+    first = values.dropna().head(1)
+    if not first.empty and getattr(first.iloc[0], "tzinfo", None) is not None:
+        return pd.to_datetime(values, utc=True, errors="coerce")
+    if not first.empty and isinstance(first.iloc[0], str):
+        values = values.replace({"0000-00-00 00:00:00": None, "": None})
+    naive = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    zone = tz if isinstance(tz, str) else str(tz)
+    local = naive.dt.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent=pd.Timedelta(hours=1))
+    return local.dt.tz_convert("UTC")
+
+
+def _per_unique(values: pd.Series, fn: Any) -> pd.Series:
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [fn(u) for u in np.asarray(uniques, dtype=object)]
+    lookup = np.array([*mapped, fn(None)], dtype=object)
+    out = lookup[np.where(codes < 0, len(lookup) - 1, codes)]
+    return pd.Series(pd.array(out, dtype="string"), index=values.index)
+
+
+def _blank_to_na(values: pd.Series) -> pd.Series:
+    text = values.astype("string")
+    return text.where(text.str.strip() != "")
+
+
+def normalise_emails(emails: pd.Series) -> pd.Series:
+    """Trimmed, whitespace-free, lower-cased emails; ``<NA>`` when missing or implausible."""
+
+    def one(value: object) -> str | None:
+        if value is None or value is pd.NA or not isinstance(value, str):
+            return None
+        cleaned = _WHITESPACE_RE.sub("", value).lower()
+        return cleaned if len(cleaned) <= 254 and _EMAIL_RE.fullmatch(cleaned) else None
+
+    return _per_unique(emails, one)
+
+
+def map_status(statuses: pd.Series, mapping: StatusPatterns | None = None) -> pd.Series:
+    """Free-text status → ``cancelled`` / ``no_show`` / default; ``<NA>`` for dropped (drafts)."""
+    m = mapping or DefaultStatusPatterns()
+    rules = [(m.cancelled, "cancelled"), (m.no_show, "no_show"), (m.dropped, None)]
+
+    def one(value: object) -> str | None:
+        text = " ".join(str(value).lower().split()) if isinstance(value, str) else ""
+        for patterns, status in rules:
+            if any(p.strip().lower() in text for p in patterns if p.strip()):
+                return status
+        return m.default
+
+    return _per_unique(statuses, one)
+
+
+def appointments_to_interactions(
+    appointments: Iterable[Any],
+    customers: Iterable[Any],
+    services: Iterable[Any],
+    providers: Iterable[Any],
+    *,
+    tz: tzinfo | str,
+    status_mapping: StatusPatterns | None = None,
+) -> pd.DataFrame:
+    """One interactions row per appointment (``kind="booking"``), drafts dropped.
+
+    Customers, services and providers are joined by id (one merge for customers, index
+    lookups for the small catalogues); an appointment whose customer is unknown keeps
+    ``<NA>`` person fields. ``source_id`` is the appointment id as text. The number of
+    dropped drafts is in ``result.attrs["dropped_drafts"]``.
+    """
+    appts = _columns(appointments, _APPOINTMENT_COLUMNS)
+    people = _columns(customers, _CUSTOMER_COLUMNS).rename(
+        columns={
+            "id": "customerId",
+            "email": "email_raw",
+            "firstName": "first_name",
+            "lastName": "last_name",
+            "timezone": "timezone",
+        }
+    )
+    catalogue = _columns(services, _SERVICE_COLUMNS)
+    staff = _columns(providers, _PROVIDER_COLUMNS)
+
+    status = map_status(appts["status"], status_mapping)
+    keep = status.notna().to_numpy()
+    dropped = int((~keep).sum())
+    appts = appts.loc[keep].reset_index(drop=True)
+    status = status.loc[keep].reset_index(drop=True)
+
+    appts["customerId"] = _ids(appts["customerId"])
+    people["customerId"] = _ids(people["customerId"])
+    people = people.drop_duplicates("customerId", keep="last")
+    frame = appts.merge(people, on="customerId", how="left", sort=False, validate="many_to_one")
+
+    service_id = _ids(frame["serviceId"])
+    catalogue = catalogue.set_index(_ids(catalogue["id"]))
+    staff_names = (
+        staff["firstName"].fillna("").astype(str) + " " + staff["lastName"].fillna("").astype(str)
+    ).str.strip()
+    staff_names.index = _ids(staff["id"])
+    staff_names = staff_names[~staff_names.index.duplicated(keep="last")]
+    catalogue = catalogue[~catalogue.index.duplicated(keep="last")]
+
+    out = pd.DataFrame(
+        {
+            "source": SOURCE,
+            "source_id": frame["id"].astype("string"),
+            "email_raw": frame["email_raw"].astype("string"),
+            "email": normalise_emails(frame["email_raw"]),
+            "first_name": frame["first_name"],
+            "last_name": frame["last_name"],
+            "phone": frame["phone"],
+            "kind": "booking",
+            "status": status,
+            "occurred_at": to_utc(frame["start"], tz),
+            "created_at": to_utc(frame["book"], tz),
+            "service": service_id.map(catalogue["name"]),
+            "event_id": service_id.astype("string"),
+            "provider": _ids(frame["providerId"]).map(staff_names.where(staff_names != "")),
+            "amount": pd.to_numeric(service_id.map(catalogue["price"]), errors="coerce"),
+            "currency": _blank_to_na(service_id.map(catalogue["currency"])),
+            "timezone": frame["timezone"],
+            "language": frame["language"],
+        }
+    )
+    result = coerce_interactions(out)
+    result.attrs[DROPPED_ATTR] = dropped
+    return result
+
+
+def mark_vanished(
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    date_from: date,
+    date_to: date,
+    tz: tzinfo | str,
+) -> pd.DataFrame:
+    """Rows of ``previous`` in the re-read window that ``current`` no longer has, as ``deleted``.
+
+    ``previous`` is what the store held for EasyAppointments, ``current`` the complete
+    re-read of the window ``[date_from, date_to]`` (local start dates in ``tz``, the
+    connector's window). Deleting an appointment removes it from the API, so such rows
+    must not stay ``booked``. Only call this with a complete extraction: a partial
+    read would mark live appointments deleted.
+    """
+    prev = previous.loc[previous["source"] == SOURCE]
+    zone = tz if isinstance(tz, str) else str(tz)
+    local_day = pd.to_datetime(prev["occurred_at"], utc=True).dt.tz_convert(zone).dt.date
+    in_window = (local_day >= date_from) & (local_day <= date_to)
+    gone = in_window & ~prev["source_id"].isin(current["source_id"]) & (prev["status"] != "deleted")
+    vanished = prev.loc[gone.fillna(False).astype(bool)].copy()
+    vanished["status"] = "deleted"
+    return coerce_interactions(vanished)
