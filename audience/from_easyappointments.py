@@ -69,7 +69,23 @@ _SERVICE_COLUMNS = ("id", "name", "price", "currency")
 _PROVIDER_COLUMNS = ("id", "firstName", "lastName")
 
 
+def appointment_columns(records: Iterable[Any]) -> dict[str, list[Any]]:
+    """The fields the mapping reads, as columns (lists); cheap to extend page by page."""
+    return _column_lists(records, _APPOINTMENT_COLUMNS)
+
+
+def _column_lists(records: Iterable[Any], names: Sequence[str]) -> dict[str, list[Any]]:
+    rows = records if isinstance(records, list) else list(records)
+    if not rows:
+        return {n: [] for n in names}
+    if isinstance(rows[0], Mapping):
+        return {n: [r.get(n) for r in rows] for n in names}
+    return {n: [getattr(r, n, None) for r in rows] for n in names}
+
+
 def _columns(records: Iterable[Any], names: Sequence[str]) -> pd.DataFrame:
+    if isinstance(records, pd.DataFrame):
+        return records.reindex(columns=list(names))
     rows = records if isinstance(records, list) else list(records)
     if not rows:
         return pd.DataFrame({n: pd.Series(dtype=object) for n in names})
@@ -89,11 +105,11 @@ def to_utc(values: pd.Series, tz: tzinfo | str) -> pd.Series:
     first = values.dropna().head(1)
     if not first.empty and getattr(first.iloc[0], "tzinfo", None) is not None:
         return pd.to_datetime(values, utc=True, errors="coerce")
-    if not first.empty and isinstance(first.iloc[0], str):
-        values = values.replace({"0000-00-00 00:00:00": None, "": None})
     naive = pd.to_datetime(values, errors="coerce", format="ISO8601")
     zone = tz if isinstance(tz, str) else str(tz)
-    local = naive.dt.tz_localize(zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent=pd.Timedelta(hours=1))
+    local = naive.dt.tz_localize(
+        zone, ambiguous=np.ones(len(naive), dtype=bool), nonexistent=pd.Timedelta(hours=1)
+    )
     return local.dt.tz_convert("UTC")
 
 
@@ -137,6 +153,90 @@ def map_status(statuses: pd.Series, mapping: StatusPatterns | None = None) -> pd
     return _per_unique(statuses, one)
 
 
+class AppointmentMapper:
+    """Maps appointments to interactions against customers/services/providers prepared once.
+
+    A caller reading page by page can keep only :func:`appointment_columns` of each page
+    (dropping the records) and map everything with one merge at the end;
+    :func:`appointments_to_interactions` is the one-shot form. ``dropped`` counts the
+    drafts skipped so far.
+    """
+
+    def __init__(
+        self,
+        customers: Iterable[Any],
+        services: Iterable[Any],
+        providers: Iterable[Any],
+        *,
+        tz: tzinfo | str,
+        status_mapping: StatusPatterns | None = None,
+    ) -> None:
+        people = _columns(customers, _CUSTOMER_COLUMNS).rename(
+            columns={
+                "id": "customerId",
+                "email": "email_raw",
+                "firstName": "first_name",
+                "lastName": "last_name",
+            }
+        )
+        people["customerId"] = _ids(people["customerId"])
+        self.people = people.drop_duplicates("customerId", keep="last")
+        catalogue = _columns(services, _SERVICE_COLUMNS)
+        catalogue = catalogue.set_index(_ids(catalogue["id"]))
+        catalogue = catalogue[~catalogue.index.duplicated(keep="last")]
+        self.service_names = catalogue["name"].astype("string")
+        self.service_prices = pd.to_numeric(catalogue["price"], errors="coerce")
+        self.service_currencies = _blank_to_na(catalogue["currency"])
+        staff = _columns(providers, _PROVIDER_COLUMNS)
+        names = (
+            staff["firstName"].fillna("").astype(str) + " " + staff["lastName"].fillna("").astype(str)
+        ).str.strip()
+        names.index = _ids(staff["id"])
+        names = names[~names.index.duplicated(keep="last")]
+        self.provider_names = names.where(names != "")
+        self.tz = tz
+        self.status_mapping = status_mapping
+        self.dropped = 0
+
+    def map(self, appointments: Iterable[Any] | pd.DataFrame) -> pd.DataFrame:
+        """Interactions for ``appointments`` (drafts dropped and added to ``dropped``).
+
+        ``appointments`` are records, or a frame of :func:`appointment_columns`.
+        """
+        appts = _columns(appointments, _APPOINTMENT_COLUMNS)
+        status = map_status(appts["status"], self.status_mapping)
+        keep = status.notna().to_numpy()
+        self.dropped += int((~keep).sum())
+        appts = appts.loc[keep].reset_index(drop=True)
+        status = status.loc[keep].reset_index(drop=True)
+        appts["customerId"] = _ids(appts["customerId"])
+        frame = appts.merge(self.people, on="customerId", how="left", sort=False, validate="many_to_one")
+        service_id = _ids(frame["serviceId"])
+        out = pd.DataFrame(
+            {
+                "source": SOURCE,
+                "source_id": frame["id"].astype("string"),
+                "email_raw": frame["email_raw"].astype("string"),
+                "email": normalise_emails(frame["email_raw"]),
+                "first_name": frame["first_name"],
+                "last_name": frame["last_name"],
+                "phone": frame["phone"],
+                "kind": "booking",
+                "status": status,
+                "occurred_at": to_utc(frame["start"], self.tz),
+                "created_at": to_utc(frame["book"], self.tz),
+                "service": service_id.map(self.service_names),
+                "event_id": service_id.astype("string"),
+                "provider": _ids(frame["providerId"]).map(self.provider_names),
+                "amount": service_id.map(self.service_prices),
+                "currency": service_id.map(self.service_currencies),
+                "timezone": frame["timezone"],
+                "language": frame["language"],
+            }
+        )
+        return coerce_interactions(out)
+
+
 def appointments_to_interactions(
     appointments: Iterable[Any],
     customers: Iterable[Any],
@@ -148,68 +248,14 @@ def appointments_to_interactions(
 ) -> pd.DataFrame:
     """One interactions row per appointment (``kind="booking"``), drafts dropped.
 
-    Customers, services and providers are joined by id (one merge for customers, index
-    lookups for the small catalogues); an appointment whose customer is unknown keeps
-    ``<NA>`` person fields. ``source_id`` is the appointment id as text. The number of
-    dropped drafts is in ``result.attrs["dropped_drafts"]``.
+    Customers are joined by id with one merge, services and providers by index lookups;
+    an appointment whose customer is unknown keeps ``<NA>`` person fields. ``source_id``
+    is the appointment id as text. The number of dropped drafts is in
+    ``result.attrs["dropped_drafts"]``.
     """
-    appts = _columns(appointments, _APPOINTMENT_COLUMNS)
-    people = _columns(customers, _CUSTOMER_COLUMNS).rename(
-        columns={
-            "id": "customerId",
-            "email": "email_raw",
-            "firstName": "first_name",
-            "lastName": "last_name",
-            "timezone": "timezone",
-        }
-    )
-    catalogue = _columns(services, _SERVICE_COLUMNS)
-    staff = _columns(providers, _PROVIDER_COLUMNS)
-
-    status = map_status(appts["status"], status_mapping)
-    keep = status.notna().to_numpy()
-    dropped = int((~keep).sum())
-    appts = appts.loc[keep].reset_index(drop=True)
-    status = status.loc[keep].reset_index(drop=True)
-
-    appts["customerId"] = _ids(appts["customerId"])
-    people["customerId"] = _ids(people["customerId"])
-    people = people.drop_duplicates("customerId", keep="last")
-    frame = appts.merge(people, on="customerId", how="left", sort=False, validate="many_to_one")
-
-    service_id = _ids(frame["serviceId"])
-    catalogue = catalogue.set_index(_ids(catalogue["id"]))
-    staff_names = (
-        staff["firstName"].fillna("").astype(str) + " " + staff["lastName"].fillna("").astype(str)
-    ).str.strip()
-    staff_names.index = _ids(staff["id"])
-    staff_names = staff_names[~staff_names.index.duplicated(keep="last")]
-    catalogue = catalogue[~catalogue.index.duplicated(keep="last")]
-
-    out = pd.DataFrame(
-        {
-            "source": SOURCE,
-            "source_id": frame["id"].astype("string"),
-            "email_raw": frame["email_raw"].astype("string"),
-            "email": normalise_emails(frame["email_raw"]),
-            "first_name": frame["first_name"],
-            "last_name": frame["last_name"],
-            "phone": frame["phone"],
-            "kind": "booking",
-            "status": status,
-            "occurred_at": to_utc(frame["start"], tz),
-            "created_at": to_utc(frame["book"], tz),
-            "service": service_id.map(catalogue["name"]),
-            "event_id": service_id.astype("string"),
-            "provider": _ids(frame["providerId"]).map(staff_names.where(staff_names != "")),
-            "amount": pd.to_numeric(service_id.map(catalogue["price"]), errors="coerce"),
-            "currency": _blank_to_na(service_id.map(catalogue["currency"])),
-            "timezone": frame["timezone"],
-            "language": frame["language"],
-        }
-    )
-    result = coerce_interactions(out)
-    result.attrs[DROPPED_ATTR] = dropped
+    mapper = AppointmentMapper(customers, services, providers, tz=tz, status_mapping=status_mapping)
+    result = mapper.map(appointments)
+    result.attrs[DROPPED_ATTR] = mapper.dropped
     return result
 
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
+import pandas as pd
 from prefect import task
 from prefect.logging import get_run_logger
 
-from audience.from_easyappointments import DROPPED_ATTR, SOURCE, appointments_to_interactions
+from audience.from_easyappointments import DROPPED_ATTR, SOURCE, AppointmentMapper, appointment_columns
 from audience.schema import empty_interactions
 from connectors._http import AuthenticationError, ConnectorError
-from connectors.easyappointments import Appointment, EasyAppointmentsClient, EasyAppointmentsSettings
+from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
 from tasks.extraction import SourceExtract
 
 DEFAULT_LOOKBACK_DAYS = 7
@@ -61,40 +63,46 @@ async def extract_appointments(
     settings = settings or EasyAppointmentsSettings()
     notes: list[str] = []
     complete = True
-    appointments: list[Appointment] = []
+    columns: dict[str, list[Any]] = {}
+    read = unknown = 0
     async with EasyAppointmentsClient(settings, client=client) as ea:
+        mapper: AppointmentMapper | None = None
         try:
             services = await ea.list_services()
             providers = await ea.list_providers()
             customers = await ea.list_customers()
-            async for page in ea.iter_appointment_pages(date_from, date_to):
-                appointments.extend(page)
+            known = {c.id for c in customers}
+            mapper = AppointmentMapper(customers, services, providers, tz=ea.zone)
+            del customers
+            # Keep only the mapped fields of each page, so one page of records is alive at a time.
+            # Bulk path: plain JSON objects, validated and localised column-wise by the mapping.
+            async for page in ea.iter_appointment_dicts(date_from, date_to):
+                read += len(page)
+                unknown += sum(1 for a in page if a.get("customerId") not in known)
+                for name, values in appointment_columns(page).items():
+                    columns.setdefault(name, []).extend(values)
         except AuthenticationError:
             raise
         except ConnectorError as exc:
-            if not appointments:
+            if not read:
                 raise
             complete = False
-            notes.append(f"stopped after {len(appointments)} appointments: {exc}")
+            notes.append(f"stopped after {read} appointments: {exc}")
             log.warning("EasyAppointments extraction incomplete: %s", exc)
         calls = ea.stats.requests
-    if appointments:
-        frame = appointments_to_interactions(appointments, customers, services, providers, tz=ea.zone)
-        dropped = int(frame.attrs.get(DROPPED_ATTR, 0))
-        known = {c.id for c in customers}
-        unknown = sum(1 for a in appointments if a.customerId not in known)
-        if dropped:
-            notes.append(f"{dropped} draft appointments skipped (not bookings)")
-        if unknown:
-            notes.append(f"{unknown} appointments whose customer no longer exists (no email)")
-    else:
-        frame = empty_interactions()
+    frame = mapper.map(pd.DataFrame(columns)) if mapper is not None and read else empty_interactions()
+    dropped = mapper.dropped if mapper is not None else 0
+    frame.attrs[DROPPED_ATTR] = dropped
+    if dropped:
+        notes.append(f"{dropped} draft appointments skipped (not bookings)")
+    if unknown:
+        notes.append(f"{unknown} appointments whose customer no longer exists (no email)")
     log.info(
         "EasyAppointments %s..%s: %d bookings from %d appointments in %d API calls",
         date_from,
         date_to,
         len(frame),
-        len(appointments),
+        read,
         calls,
     )
     return SourceExtract(

@@ -197,6 +197,41 @@ class EasyAppointmentsClient:
         async for page in self._iter_all("appointments", APPOINTMENTS, params):
             yield [a for a in page if self.starts_by(a, date_till)]
 
+    async def iter_appointment_dicts(
+        self,
+        date_from: date,
+        date_till: date,
+        *,
+        service_id: int | None = None,
+        provider_id: int | None = None,
+        customer_id: int | None = None,
+    ) -> AsyncIterator[list[dict[str, Any]]]:
+        """The same pages as :meth:`iter_appointment_pages`, as the server's JSON objects.
+
+        For bulk extraction: no per-record model, datetimes stay naive local text
+        (``Y-m-d H:i:s`` in :attr:`zone`), to be validated and converted column-wise
+        (``audience.from_easyappointments`` does). Only the shape is checked here: a list
+        of objects, each with an ``id`` and a ``start``.
+        """
+        params: dict[str, Any] = {
+            **self.window_params(date_from, date_till),
+            "sort": DEFAULT_SORT,
+            "serviceId": service_id,
+            "providerId": provider_id,
+            "customerId": customer_id,
+        }
+        last = date_till.isoformat()
+        paginator = PageNumberPaginator(size=self.settings.page_length)
+        async for page in iter_pages(self._http, "appointments", paginator, items=_bare_list, params=params):
+            if not all(isinstance(r, dict) and "id" in r and isinstance(r.get("start"), str) for r in page):
+                raise ResponseValidationError(
+                    "appointments without an id or a start",
+                    provider=PROVIDER,
+                    method="GET",
+                    path="appointments",
+                )
+            yield [r for r in page if r["start"][:10] <= last]
+
     async def iter_appointments(
         self,
         date_from: date,

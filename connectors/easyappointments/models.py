@@ -54,7 +54,9 @@ class _Localiser:
             offset = self.offsets[day] = first if first == last else None
         if offset is None:
             return value.replace(tzinfo=self.zone).astimezone(UTC)
-        return (value - offset).replace(tzinfo=UTC)
+        if offset:
+            value = value - offset
+        return value.replace(tzinfo=UTC)
 
 
 class Appointment(_Record):
