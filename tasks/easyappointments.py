@@ -19,7 +19,7 @@ from prefect.logging import get_run_logger
 
 from audience.from_easyappointments import DROPPED_ATTR, SOURCE, AppointmentMapper, appointment_columns
 from audience.schema import empty_interactions
-from connectors._http import AuthenticationError, ConnectorError
+from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
 from tasks.extraction import SourceExtract
 
@@ -51,6 +51,7 @@ async def extract_appointments(
     settings: EasyAppointmentsSettings | None = None,
     *,
     client: httpx.AsyncClient | None = None,
+    retry: RetryPolicy | None = None,
     logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
 ) -> SourceExtract:
     """Read customers, services and providers once, then every appointment starting in the window.
@@ -65,7 +66,7 @@ async def extract_appointments(
     complete = True
     columns: dict[str, list[Any]] = {}
     read = unknown = 0
-    async with EasyAppointmentsClient(settings, client=client) as ea:
+    async with EasyAppointmentsClient(settings, client=client, retry=retry) as ea:
         mapper: AppointmentMapper | None = None
         try:
             services = await ea.list_services()

@@ -88,13 +88,19 @@ async def test_pages_until_a_short_page(sandbox: RunningSandbox, ctx: SandboxCon
         calls = ea.stats.by_path["appointments"]
     # The server window reaches one day past `last` (see the client), so count its pages.
     served = count_in_window(ctx, first, date(2026, 7, 1))
-    served -= sum(1 for a in ctx.world.appointments if str(a["start"])[:10] == "2026-07-01" and str(a["end"])[:10] > "2026-07-01")
+    served -= sum(
+        1
+        for a in ctx.world.appointments
+        if str(a["start"])[:10] == "2026-07-01" and str(a["end"])[:10] > "2026-07-01"
+    )
     assert len(got) == expected
     assert [a.id for a in got] == sorted(a.id for a in got)
     assert calls == math.ceil(served / length) + (1 if served % length == 0 else 0)
 
 
-async def test_exactly_full_last_page_costs_one_more_call(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
+async def test_exactly_full_last_page_costs_one_more_call(
+    sandbox: RunningSandbox, ctx: SandboxContext
+) -> None:
     async with EasyAppointmentsClient(settings_for(sandbox)) as ea:
         everything = [a async for a in ea.iter_appointments(date(2000, 1, 1), date(2100, 1, 1))]
     n = len(everything)
@@ -119,7 +125,9 @@ async def test_window_keeps_appointments_crossing_midnight_and_drops_later_start
     assert after["id"] not in got
 
 
-async def test_naive_times_are_read_in_the_configured_zone(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
+async def test_naive_times_are_read_in_the_configured_zone(
+    sandbox: RunningSandbox, ctx: SandboxContext
+) -> None:
     summer = create(sandbox, start="2031-07-01 10:00:00", end="2031-07-01 11:00:00")
     winter = create(sandbox, start="2031-12-01 10:00:00", end="2031-12-01 11:00:00")
     async with EasyAppointmentsClient(settings_for(sandbox, timezone="Europe/Lisbon")) as ea:
@@ -139,7 +147,10 @@ async def test_people_and_catalogue(sandbox: RunningSandbox, ctx: SandboxContext
         await ea.test_connection()
     assert len(customers) == len(ctx.world.customers) > 40
     assert [s.name for s in services] == [s["name"] for s in ctx.world.services]
-    assert providers[0].full_name == f"{ctx.world.providers[0]['firstName']} {ctx.world.providers[0]['lastName']}"
+    assert (
+        providers[0].full_name
+        == f"{ctx.world.providers[0]['firstName']} {ctx.world.providers[0]['lastName']}"
+    )
     assert one == customers[0]
 
 
@@ -217,7 +228,9 @@ def test_budget_is_shared_by_every_client_of_one_instance(sandbox: RunningSandbo
     assert a._http.retry.rate_limit_window == 120.0
 
 
-async def test_budget_keeps_under_the_servers_fixed_window(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
+async def test_budget_keeps_under_the_servers_fixed_window(
+    sandbox: RunningSandbox, ctx: SandboxContext
+) -> None:
     # The twin enforces 3 requests per 0.35 s like the real server's fixed window; our
     # budget of 3 per 0.5 s must never trip it, across two clients sharing the limiter.
     ctx.state["easyappointments"]["rate_limit"] = (3, 0.35)
