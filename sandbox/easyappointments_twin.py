@@ -111,6 +111,28 @@ class _BadRequest(Exception):
 # --------------------------------------------------------------------------- state
 
 
+def _provider_settings(provider: dict[str, Any]) -> dict[str, Any]:
+    """The ``settings`` object the real encoder adds to every provider."""
+    day = {"start": "09:00", "end": "20:00", "breaks": [{"start": "14:30", "end": "15:00"}]}
+    days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    return {
+        "username": str(provider.get("firstName") or "provider").lower(),
+        "notifications": True,
+        "calendarView": "default",
+        "googleSync": False,
+        "googleToken": None,
+        "googleCalendar": None,
+        "caldavSync": False,
+        "caldavUrl": None,
+        "caldavUsername": None,
+        "caldavPassword": None,
+        "syncFutureDays": 90,
+        "syncPastDays": 30,
+        "workingPlan": {d: (None if d == "sunday" else day) for d in days},
+        "workingPlanExceptions": [],
+    }
+
+
 class _Store:
     """The twin's records, a start-date index and a cache of sorted query results."""
 
@@ -119,7 +141,10 @@ class _Store:
         self.appointments: dict[int, dict[str, Any]] = {int(a["id"]): dict(a) for a in world.appointments}
         self.customers: dict[int, dict[str, Any]] = {int(c["id"]): dict(c) for c in world.customers}
         self.services: dict[int, dict[str, Any]] = {int(s["id"]): dict(s) for s in world.services}
-        self.providers: dict[int, dict[str, Any]] = {int(p["id"]): dict(p) for p in world.providers}
+        self.providers: dict[int, dict[str, Any]] = {
+            int(p["id"]): {**p, "settings": p.get("settings") or _provider_settings(p)}
+            for p in world.providers
+        }
         self.next_id = max(self.appointments, default=0) + 1
         self.rng = world.rng_for(SERVICE)
         self._cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
