@@ -13,7 +13,8 @@ row is not a booking and is dropped (counted in ``frame.attrs["dropped_drafts"]`
 anything else, empty included → ``booked``.
 
 Incremental runs: the API has no modified-since filter, so callers re-read a start-date
-window and pass what they held for it with what came back to :func:`mark_vanished`.
+window and compare what they held for it with what came back (:func:`mark_vanished`, or
+``store.interactions.mark_vanished`` with the frame's ``source_id`` as ``seen_ids``).
 """
 
 from __future__ import annotations
@@ -259,27 +260,28 @@ def appointments_to_interactions(
     return result
 
 
+def in_utc_days(frame: pd.DataFrame, date_from: date, date_to: date) -> pd.Series:
+    """Boolean mask: ``occurred_at`` falls on a UTC day in ``[date_from, date_to]``."""
+    start = pd.Timestamp(date_from, tz="UTC")
+    end = pd.Timestamp(date_to, tz="UTC") + pd.Timedelta(days=1)
+    occurred = pd.to_datetime(frame["occurred_at"], utc=True)
+    return ((occurred >= start) & (occurred < end)).fillna(False).astype(bool)
+
+
 def mark_vanished(
-    previous: pd.DataFrame,
-    current: pd.DataFrame,
-    *,
-    date_from: date,
-    date_to: date,
-    tz: tzinfo | str,
+    previous: pd.DataFrame, current: pd.DataFrame, *, date_from: date, date_to: date
 ) -> pd.DataFrame:
     """Rows of ``previous`` in the re-read window that ``current`` no longer has, as ``deleted``.
 
-    ``previous`` is what the store held for EasyAppointments, ``current`` the complete
-    re-read of the window ``[date_from, date_to]`` (local start dates in ``tz``, the
-    connector's window). Deleting an appointment removes it from the API, so such rows
-    must not stay ``booked``. Only call this with a complete extraction: a partial
-    read would mark live appointments deleted.
+    The window is UTC days ``[date_from, date_to]`` of ``occurred_at`` (the same rule as
+    ``store.interactions.mark_vanished``); ``current`` must be a *complete* re-read of it
+    (``SourceExtract.complete``): a partial read would mark live appointments deleted.
+    Deleting an appointment removes it from the API, so such rows must not stay ``booked``.
+    Rows already ``deleted`` are not reported again.
     """
     prev = previous.loc[previous["source"] == SOURCE]
-    zone = tz if isinstance(tz, str) else str(tz)
-    local_day = pd.to_datetime(prev["occurred_at"], utc=True).dt.tz_convert(zone).dt.date
-    in_window = (local_day >= date_from) & (local_day <= date_to)
-    gone = in_window & ~prev["source_id"].isin(current["source_id"]) & (prev["status"] != "deleted")
-    vanished = prev.loc[gone.fillna(False).astype(bool)].copy()
+    gone = in_utc_days(prev, date_from, date_to) & ~prev["source_id"].isin(current["source_id"])
+    gone &= (prev["status"] != "deleted").fillna(True).astype(bool)
+    vanished = prev.loc[gone].copy()
     vanished["status"] = "deleted"
     return coerce_interactions(vanished)

@@ -1,9 +1,14 @@
 """Prefect task: one EasyAppointments window → interactions (customers fetched once, joined).
 
 The async orchestration lives in :func:`extract_appointments` (plain, testable); the task
-only runs it. The API has no modified-since filter, so scheduled runs re-read a start-date
-window (:func:`incremental_window`) and the caller marks what vanished from it as deleted
-(``audience.from_easyappointments.mark_vanished``) when the extract is ``complete``.
+only runs it. The API has no modified-since filter, so scheduled runs re-read a window
+(``audience.windows.incremental_window``: checkpoint minus look-back up to today plus the
+horizon) and, when the extract is ``complete``, the caller marks what vanished from it as
+deleted (``store.interactions.mark_vanished(seen_ids=frame.source_id)``).
+
+Window: ``[date_from, date_to]`` are **UTC days** of the appointment start, like every
+other source and the store. EasyAppointments filters by local dates of its own zone, so
+one local day more is read on each side and the rows are then cut to the UTC days.
 """
 
 from __future__ import annotations
@@ -17,32 +22,17 @@ import pandas as pd
 from prefect import task
 from prefect.logging import get_run_logger
 
-from audience.from_easyappointments import DROPPED_ATTR, SOURCE, AppointmentMapper, appointment_columns
+from audience.from_easyappointments import (
+    DROPPED_ATTR,
+    SOURCE,
+    AppointmentMapper,
+    appointment_columns,
+    in_utc_days,
+)
 from audience.schema import empty_interactions
 from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
 from tasks.extraction import SourceExtract
-
-DEFAULT_LOOKBACK_DAYS = 7
-DEFAULT_HORIZON_DAYS = 90
-
-
-def incremental_window(
-    last_checkpoint: date | None,
-    *,
-    today: date,
-    lookback_days: int = DEFAULT_LOOKBACK_DAYS,
-    horizon_days: int = DEFAULT_HORIZON_DAYS,
-    first_run_days: int = 365,
-) -> tuple[date, date]:
-    """The start-date window an incremental run re-reads: ``[checkpoint - lookback, today + horizon]``.
-
-    Upcoming bookings (up to ``horizon_days`` ahead) are re-read every run, so status
-    changes and deletions of future appointments are seen; the look-back catches late
-    edits of recent ones. Without a checkpoint, the last ``first_run_days`` are read.
-    """
-    start = (last_checkpoint or today - timedelta(days=first_run_days)) - timedelta(days=lookback_days)
-    return start, today + timedelta(days=horizon_days)
 
 
 async def extract_appointments(
@@ -56,6 +46,7 @@ async def extract_appointments(
 ) -> SourceExtract:
     """Read customers, services and providers once, then every appointment starting in the window.
 
+    The window is the UTC days ``[date_from, date_to]`` (see the module doc).
     Returns the interactions frame (drafts dropped and counted in ``notes``). If the
     server fails part-way (rate limit or errors beyond the retry budget) the rows read so
     far are returned with ``complete=False``; bad credentials raise.
@@ -77,7 +68,8 @@ async def extract_appointments(
             del customers
             # Keep only the mapped fields of each page, so one page of records is alive at a time.
             # Bulk path: plain JSON objects, validated and localised column-wise by the mapping.
-            async for page in ea.iter_appointment_dicts(date_from, date_to):
+            one_day = timedelta(days=1)
+            async for page in ea.iter_appointment_dicts(date_from - one_day, date_to + one_day):
                 read += len(page)
                 unknown += sum(1 for a in page if a.get("customerId") not in known)
                 for name, values in appointment_columns(page).items():
@@ -92,6 +84,7 @@ async def extract_appointments(
             log.warning("EasyAppointments extraction incomplete: %s", exc)
         calls = ea.stats.requests
     frame = mapper.map(pd.DataFrame(columns)) if mapper is not None and read else empty_interactions()
+    frame = frame.loc[in_utc_days(frame, date_from, date_to)].reset_index(drop=True)
     dropped = mapper.dropped if mapper is not None else 0
     frame.attrs[DROPPED_ATTR] = dropped
     if dropped:

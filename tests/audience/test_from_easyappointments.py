@@ -243,8 +243,8 @@ def test_mark_vanished_only_inside_the_window() -> None:
         tz="UTC",
     )
     after = before.loc[before["source_id"] == "2"]
-    gone = mark_vanished(before, after, date_from=date(2026, 6, 1), date_to=date(2026, 7, 31), tz="UTC")
+    gone = mark_vanished(before, after, date_from=date(2026, 6, 1), date_to=date(2026, 7, 31))
     assert gone["source_id"].tolist() == ["1", "4"]
     assert set(gone["status"]) == {"deleted"}
-    again = mark_vanished(gone, after, date_from=date(2026, 6, 1), date_to=date(2026, 7, 31), tz="UTC")
+    again = mark_vanished(gone, after, date_from=date(2026, 6, 1), date_to=date(2026, 7, 31))
     assert again.empty  # already deleted rows are not reported twice

@@ -19,7 +19,7 @@ from connectors._http import RetryPolicy
 from connectors.easyappointments import EasyAppointmentsSettings
 from deployments.cli_appointments import app
 from sandbox.framework import RunningSandbox, SandboxContext, new_context
-from tasks.easyappointments import extract_appointments, incremental_window
+from tasks.easyappointments import extract_appointments
 
 ANCHOR = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = (date(2026, 3, 1), date(2026, 8, 31))
@@ -79,17 +79,30 @@ async def test_reread_window_marks_vanished_and_updates_status(sandbox: RunningS
         updated = await client.put(f"{api}/appointments/{cancelled}", json={"status": "Cancelled"})
         assert updated.is_success
     second = await extract_appointments(*window, settings)
-    vanished = mark_vanished(
-        first.frame, second.frame, date_from=window[0], date_to=window[1], tz=settings.zone
-    )
+    vanished = mark_vanished(first.frame, second.frame, date_from=window[0], date_to=window[1])
     assert vanished["source_id"].tolist() == [str(gone)]
     assert vanished["status"].tolist() == ["deleted"]
     now = second.frame.set_index("source_id")["status"]
     assert now[str(cancelled)] == "cancelled"
     # Outside the re-read window nothing is marked.
     assert mark_vanished(
-        first.frame, second.frame.iloc[0:0], date_from=date(2027, 1, 1), date_to=date(2027, 1, 2), tz="UTC"
+        first.frame, second.frame.iloc[0:0], date_from=date(2027, 1, 1), date_to=date(2027, 1, 2)
     ).empty
+
+
+async def test_window_is_utc_days_whatever_the_instance_zone(sandbox: RunningSandbox) -> None:
+    api = sandbox.env["EASYAPPOINTMENTS_URL"] + "/index.php/api/v1"
+    customer = sandbox.ctx.world.customers[0]["id"]
+    made = {}
+    async with httpx.AsyncClient(headers=TOKEN) as client:
+        for name, start in (("evening_before", "2031-02-09 21:00:00"), ("evening_of", "2031-02-10 20:00:00")):
+            body = {"start": start, "providerId": 2, "customerId": customer, "serviceId": 4}
+            made[name] = str((await client.post(f"{api}/appointments", json=body)).json()["id"])
+    settings = settings_for(sandbox, timezone="America/New_York")
+    result = await extract_appointments(date(2031, 2, 10), date(2031, 2, 10), settings)
+    # 21:00 EST on the 9th is 02:00 UTC on the 10th; 20:00 EST on the 10th is the 11th in UTC.
+    assert set(result.frame["source_id"]) == {made["evening_before"]}
+    assert result.frame["occurred_at"].iloc[0] == datetime(2031, 2, 10, 2, 0, tzinfo=UTC)
 
 
 async def test_failure_mid_window_returns_a_partial_incomplete_extract(sandbox: RunningSandbox) -> None:
@@ -116,16 +129,6 @@ async def test_failure_mid_window_returns_a_partial_incomplete_extract(sandbox: 
     assert not result.complete
     assert 0 < len(result.frame) < len(in_window(ctx, *WINDOW))
     assert any("stopped after" in note for note in result.notes)
-
-
-def test_incremental_window_reaches_the_horizon() -> None:
-    assert incremental_window(date(2026, 11, 20), today=date(2026, 11, 26)) == (
-        date(2026, 11, 13),
-        date(2027, 2, 24),
-    )
-    assert incremental_window(None, today=date(2026, 11, 26), first_run_days=10, lookback_days=0)[0] == date(
-        2026, 11, 16
-    )
 
 
 # --------------------------------------------------------------------------- CLI
