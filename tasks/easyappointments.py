@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pandas as pd
 from prefect import task
+from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 
 from audience.from_easyappointments import (
@@ -119,4 +120,8 @@ async def extract_easyappointments(
     One retry after a full rate-limit window (120 s); the HTTP layer already retries
     each request.
     """
-    return await extract_appointments(date_from, date_to, settings, logger=get_run_logger())
+    try:
+        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
+    except MissingContextError:  # called as .fn() outside a run (tests)
+        logger = logging.getLogger(__name__)
+    return await extract_appointments(date_from, date_to, settings, logger=logger)

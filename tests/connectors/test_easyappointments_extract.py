@@ -19,7 +19,7 @@ from connectors._http import RetryPolicy
 from connectors.easyappointments import EasyAppointmentsSettings
 from deployments.cli_appointments import app
 from sandbox.framework import RunningSandbox, SandboxContext, new_context
-from tasks.easyappointments import extract_appointments
+from tasks.easyappointments import extract_appointments, extract_easyappointments
 
 ANCHOR = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 WINDOW = (date(2026, 3, 1), date(2026, 8, 31))
@@ -88,6 +88,14 @@ async def test_reread_window_marks_vanished_and_updates_status(sandbox: RunningS
     assert mark_vanished(
         first.frame, second.frame.iloc[0:0], date_from=date(2027, 1, 1), date_to=date(2027, 1, 2)
     ).empty
+
+
+async def test_task_body_runs_the_extraction(sandbox: RunningSandbox) -> None:
+    result = await extract_easyappointments.fn(date(2026, 5, 1), date(2026, 5, 7), settings_for(sandbox))
+    assert result.source == "easyappointments" and result.complete
+    assert len(result.frame) == sum(
+        1 for a in in_window(sandbox.ctx, date(2026, 5, 1), date(2026, 5, 7)) if a["status"] != "Draft"
+    )
 
 
 async def test_window_is_utc_days_whatever_the_instance_zone(sandbox: RunningSandbox) -> None:
