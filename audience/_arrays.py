@@ -1,0 +1,147 @@
+"""Private numpy helpers: per-group aggregation over dense integer group codes.
+
+Every function takes ``codes`` (int64, 0..n-1, one per row) and returns one value
+per group. They exist because pandas' generic groupby does more work (index
+building, dtype dispatch) than these single-pass numpy kernels for our shapes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+Int64Array = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+ObjectArray = npt.NDArray[np.object_]
+
+#: How NaT is stored once a datetime column is viewed as int64 microseconds.
+NAT: Final[int] = int(np.iinfo(np.int64).min)
+_MAX: Final[int] = int(np.iinfo(np.int64).max)
+
+
+def factorize(values: pd.Series, *, sort: bool = False) -> tuple[Int64Array, list[Any]]:
+    """Codes (-1 for missing) and the distinct values, as plain Python objects."""
+    codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
+    return codes.astype(np.int64, copy=False), list(np.asarray(uniques, dtype=object))
+
+
+def equals(codes: Int64Array, uniques: Sequence[Hashable], *wanted: str) -> BoolArray:
+    """Rows whose factorized value is one of ``wanted`` (absent values match nothing)."""
+    hits = [i for i, u in enumerate(uniques) if u in wanted]
+    if not hits:
+        return np.zeros(len(codes), dtype=np.bool_)
+    return np.isin(codes, np.asarray(hits, dtype=np.int64))
+
+
+def to_us(series: pd.Series) -> Int64Array:
+    """Datetime Series (naive = UTC, or tz-aware) as int64 UTC microseconds; NaT -> :data:`NAT`."""
+    if series.dt.tz is not None:
+        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    return np.asarray(series.to_numpy(dtype="datetime64[us]")).view(np.int64)
+
+
+def timestamp_us(value: pd.Timestamp) -> int:
+    """A Timestamp (naive = UTC) as int64 UTC microseconds."""
+    ts = value.tz_localize("UTC") if value.tzinfo is None else value.tz_convert("UTC")
+    return int(ts.value // 1000)
+
+
+def from_us(values: Int64Array) -> pd.Series:
+    """Inverse of :func:`to_us`: a ``datetime64[us, UTC]`` Series (default index)."""
+    naive = pd.Series(values.view("datetime64[us]"))
+    return naive.dt.tz_localize("UTC")
+
+
+def count(codes: Int64Array, mask: BoolArray, n: int) -> Int64Array:
+    """Rows per group where ``mask`` holds."""
+    return np.bincount(codes[mask], minlength=n).astype(np.int64, copy=False)
+
+
+def group_max(codes: Int64Array, values: Int64Array, mask: BoolArray, n: int) -> Int64Array:
+    """Largest value per group among masked rows; :data:`NAT` when there is none."""
+    out = np.full(n, NAT, dtype=np.int64)
+    np.maximum.at(out, codes[mask], values[mask])
+    return out
+
+
+def group_min(codes: Int64Array, values: Int64Array, mask: BoolArray, n: int) -> Int64Array:
+    """Smallest non-NaT value per group among masked rows; :data:`NAT` when there is none."""
+    keep = mask & (values != NAT)
+    out = np.full(n, _MAX, dtype=np.int64)
+    np.minimum.at(out, codes[keep], values[keep])
+    out[out == _MAX] = NAT
+    return out
+
+
+def distinct_count(codes: Int64Array, items: Int64Array, mask: BoolArray, n: int) -> Int64Array:
+    """Distinct non-missing ``items`` (codes >= 0) per group among masked rows."""
+    keep = mask & (items >= 0)
+    width = int(items.max()) + 1 if len(items) else 1
+    pairs = np.unique(codes[keep] * width + items[keep])
+    return np.bincount(pairs // width, minlength=n).astype(np.int64, copy=False)
+
+
+def last_by_order(
+    codes: Int64Array, order: Int64Array, mask: BoolArray, n: int
+) -> tuple[Int64Array, Int64Array]:
+    """For each group, the row (index) that comes last in ``order`` among masked rows.
+
+    ``order`` must sort rows by group code first. Returns ``(groups, rows)``: the
+    groups that have at least one masked row and, aligned, their chosen row.
+    """
+    rows = order[mask[order]]
+    groups = codes[rows]
+    is_last = np.ones(len(rows), dtype=np.bool_)
+    is_last[:-1] = groups[1:] != groups[:-1]
+    return groups[is_last], rows[is_last]
+
+
+def format_unique(keys: Sequence[npt.NDArray[Any]], render: Callable[..., str | None]) -> ObjectArray:
+    """Render one string per row from integer key columns, calling ``render`` once per
+    distinct combination of keys (rows share few combinations, so this is cheap)."""
+    if not keys or len(keys[0]) == 0:
+        return np.empty(0, dtype=object)
+    stacked = np.column_stack(keys)
+    combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    rendered = np.array([render(*(int(v) for v in combo)) for combo in combos], dtype=object)
+    return rendered[inverse.reshape(-1)]
+
+
+def join_sorted_items(
+    groups: Int64Array, names: ObjectArray, n: int, *, max_chars: int, sep: str = ","
+) -> ObjectArray:
+    """Join ``names`` per group with ``sep``; pairs must be sorted by group, then by name.
+
+    Items that would take a group's joined text past ``max_chars`` are left out
+    whole (never cut mid-name). Groups without items get ``None``.
+    """
+    out = np.full(n, None, dtype=object)
+    if len(groups) == 0:
+        return out
+    lengths = np.fromiter((len(s) for s in names), dtype=np.int64, count=len(names)) + len(sep)
+    starts = np.ones(len(groups), dtype=np.bool_)
+    starts[1:] = groups[1:] != groups[:-1]
+    start_index = np.maximum.accumulate(np.where(starts, np.arange(len(groups)), 0))
+    total = np.cumsum(lengths)
+    before_group = total[start_index] - lengths[start_index]
+    within = total - before_group - len(sep)
+    rank = np.arange(len(groups)) - start_index
+    keep = within <= max_chars
+    groups, names, rank = groups[keep], names[keep], rank[keep]
+    for r in range(int(rank.max()) + 1 if len(rank) else 0):
+        at = rank == r
+        g = groups[at]
+        if r == 0:
+            out[g] = names[at]
+        else:
+            out[g] = out[g] + sep + names[at]
+    return out
+
+
+def strings(values: ObjectArray) -> pd.Series:
+    """Object array (None = missing) as a ``string`` Series with a default index."""
+    return pd.Series(pd.array(values, dtype="string"))

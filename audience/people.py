@@ -1,0 +1,235 @@
+"""Identity resolution: the interactions frame -> one row per person (normalised email).
+
+Rows whose email cannot be resolved (missing or invalid) are left out of the
+people frame; :func:`count_unresolvable` tells how many, so a flow can report it.
+All aggregation is done in one pass over integer person codes (numpy), never per
+person in Python.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import numpy as np
+import pandas as pd
+
+from audience import _arrays as ar
+from audience.identity import normalise_emails
+from audience.schema import INTERACTION_DTYPES, SOURCES
+
+#: Booking statuses that do not count as a booking that happened / will happen.
+VOID_BOOKING_STATUSES: Final[tuple[str, ...]] = ("cancelled", "no_show", "deleted")
+#: Ticket statuses that void a ticket.
+VOID_TICKET_STATUSES: Final[tuple[str, ...]] = ("refunded", "cancelled", "deleted")
+#: ``services_used`` never grows past this many characters (whole names only).
+MAX_SERVICES_CHARS: Final[int] = 255
+
+#: Columns of the people frame, in order, with their dtypes.
+PEOPLE_DTYPES: Final[dict[str, str]] = {
+    "email": "string",
+    "first_name": "string",
+    "last_name": "string",
+    "phone": "string",
+    "first_seen": "datetime64[us, UTC]",
+    "last_seen": "datetime64[us, UTC]",
+    "n_interactions": "int64",
+    "counted_bookings": "int64",
+    "upcoming_bookings": "int64",
+    "last_counted_at": "datetime64[us, UTC]",
+    "next_counted_at": "datetime64[us, UTC]",
+    "cancelled": "int64",
+    "no_shows": "int64",
+    **{f"n_{source}": "int64" for source in SOURCES},
+    "sources": "string",
+    "services_used": "string",
+    "events_attended": "int64",
+    "webinars_attended": "int64",
+    "last_event_date": "datetime64[us, UTC]",
+    "next_event_date": "datetime64[us, UTC]",
+    "tickets": "int64",
+    "tickets_active": "int64",
+    "all_tickets_void": "bool",
+}
+PEOPLE_COLUMNS: Final[list[str]] = list(PEOPLE_DTYPES)
+
+
+def person_keys(interactions: pd.DataFrame) -> pd.Series:
+    """The identity key of every interaction row (``string``, ``<NA>`` = unresolvable).
+
+    ``email`` is trusted as already normalised (the interactions contract); only rows
+    where it is missing fall back to :func:`~audience.identity.normalise_emails` of
+    ``email_raw``, so the three spellings of one address still meet.
+    """
+    if "email" in interactions:
+        email = interactions["email"].astype("string")
+    else:
+        email = pd.Series(pd.NA, index=interactions.index, dtype="string")
+    missing = email.isna()
+    if "email_raw" in interactions and bool(missing.any()):
+        email = email.copy()
+        email[missing] = normalise_emails(interactions.loc[missing, "email_raw"])
+    return email
+
+
+def count_unresolvable(interactions: pd.DataFrame) -> int:
+    """Number of interaction rows :func:`resolve_people` leaves out (no usable email)."""
+    return int(person_keys(interactions).isna().sum())
+
+
+def empty_people() -> pd.DataFrame:
+    """A people frame with no rows and the right dtypes."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in PEOPLE_DTYPES.items()})
+
+
+def _column(interactions: pd.DataFrame, name: str) -> pd.Series:
+    if name in interactions:
+        return interactions[name]
+    dtype = INTERACTION_DTYPES[name]
+    missing = pd.NaT if dtype.startswith("datetime64") else pd.NA
+    return pd.Series(missing, index=interactions.index, dtype=dtype)
+
+
+def _latest_text(values: pd.Series, codes: ar.Int64Array, order: ar.Int64Array, n: int) -> pd.Series:
+    """Per person, the most recent (by ``order``) non-blank value, stripped."""
+    value_codes, uniques = ar.factorize(values)
+    stripped = [str(u).strip() for u in uniques]
+    usable = np.array([s != "" for s in stripped] + [False], dtype=np.bool_)
+    mask = usable[np.where(value_codes < 0, len(usable) - 1, value_codes)]
+    groups, rows = ar.last_by_order(codes, order, mask, n)
+    out = np.full(n, None, dtype=object)
+    out[groups] = np.asarray(stripped, dtype=object)[value_codes[rows]]
+    return ar.strings(out)
+
+
+def _sources_text(
+    src_codes: ar.Int64Array, src_uniques: list[str], codes: ar.Int64Array, n: int
+) -> pd.Series:
+    """Per person, the sorted comma-joined list of sources they appear in."""
+    names = sorted(str(s) for s in src_uniques)
+    bits = np.zeros(n, dtype=np.int64)
+    for bit, name in enumerate(names):
+        present = ar.count(codes, ar.equals(src_codes, src_uniques, name), n) > 0
+        bits |= present.astype(np.int64) << bit
+
+    def render(mask: int) -> str | None:
+        chosen = [name for bit, name in enumerate(names) if mask >> bit & 1]
+        return ",".join(chosen) or None
+
+    return ar.strings(ar.format_unique([bits], render))
+
+
+def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """One row per normalised email across all sources and all history given.
+
+    ``interactions`` follows :data:`audience.schema.INTERACTION_DTYPES` (missing
+    columns are treated as all-NA). Booking statuses must already be mapped
+    (:func:`audience.status.map_booking_status`). ``as_of`` (naive = UTC) splits past
+    from upcoming. Rows without a usable email are excluded; count them with
+    :func:`count_unresolvable`. Result: columns :data:`PEOPLE_COLUMNS`, one row per
+    email in order of first appearance (sort it yourself if you need to; sorting a
+    million emails costs ~0.5 s), default index.
+
+    Definitions:
+
+    * first_name / last_name / phone: the most recent non-blank value, recency being
+      ``created_at`` (or ``occurred_at`` when ``created_at`` is NaT), ties by ``occurred_at``.
+    * first_seen / last_seen: earliest / latest ``created_at`` or ``occurred_at`` at or
+      before ``as_of`` (future appointments are not "seen" yet).
+    * counted booking: kind ``booking`` whose status is not in
+      :data:`VOID_BOOKING_STATUSES` (past or upcoming). upcoming: ``occurred_at > as_of``.
+      last_counted_at: latest counted ``occurred_at <= as_of``; next_counted_at: earliest upcoming.
+    * cancelled / no_shows: bookings with status ``cancelled`` / ``no_show``.
+    * n_<source>: interactions per source in :data:`audience.schema.SOURCES`;
+      sources: every source seen, sorted, comma-joined.
+    * services_used: distinct ``service`` of counted bookings, sorted, comma-joined,
+      at most :data:`MAX_SERVICES_CHARS` characters (whole names).
+    * tickets: kind ``ticket``; active when status is not in :data:`VOID_TICKET_STATUSES`.
+      events_attended: distinct (source, ``event_id`` or else ``service``) of active tickets.
+      all_tickets_void: has tickets and none is active.
+    * webinars_attended: distinct (``event_id`` or else ``service``) of Zoom interactions
+      of kind ``attendance`` or status ``attended``.
+    * last_event_date / next_event_date: latest ``occurred_at <= as_of`` / earliest
+      ``> as_of`` among active tickets and webinar attendances.
+    """
+    keys = person_keys(interactions)
+    codes_all, emails = ar.factorize(keys)
+    keep = codes_all >= 0
+    n = len(emails)
+    if n == 0:
+        return empty_people()
+    frame = interactions.loc[keep] if not keep.all() else interactions
+    codes = codes_all[keep]
+    now = ar.timestamp_us(as_of)
+
+    occurred = ar.to_us(_column(frame, "occurred_at"))
+    created = ar.to_us(_column(frame, "created_at"))
+    src_codes, src_uniques = ar.factorize(_column(frame, "source"))
+    kind_codes, kind_uniques = ar.factorize(_column(frame, "kind"))
+    status_codes, status_uniques = ar.factorize(_column(frame, "status"))
+    all_rows = np.ones(len(codes), dtype=np.bool_)
+
+    recency = np.where(created != ar.NAT, created, occurred)
+    order = np.lexsort((occurred, recency, codes)).astype(np.int64)
+
+    out: dict[str, pd.Series | ar.Int64Array | ar.BoolArray | ar.ObjectArray] = {
+        "email": ar.strings(np.asarray(emails, dtype=object))
+    }
+    for field in ("first_name", "last_name", "phone"):
+        out[field] = _latest_text(_column(frame, field), codes, order, n)
+
+    seen = np.concatenate([created, occurred])
+    seen_codes = np.concatenate([codes, codes])
+    seen_mask = (seen != ar.NAT) & (seen <= now)
+    out["first_seen"] = ar.from_us(ar.group_min(seen_codes, seen, seen_mask, n))
+    out["last_seen"] = ar.from_us(ar.group_max(seen_codes, seen, seen_mask, n))
+    out["n_interactions"] = ar.count(codes, all_rows, n)
+
+    booking = ar.equals(kind_codes, kind_uniques, "booking")
+    counted = booking & ~ar.equals(status_codes, status_uniques, *VOID_BOOKING_STATUSES)
+    upcoming = counted & (occurred > now)
+    past = counted & (occurred != ar.NAT) & (occurred <= now)
+    out["counted_bookings"] = ar.count(codes, counted, n)
+    out["upcoming_bookings"] = ar.count(codes, upcoming, n)
+    out["last_counted_at"] = ar.from_us(ar.group_max(codes, occurred, past, n))
+    out["next_counted_at"] = ar.from_us(ar.group_min(codes, occurred, upcoming, n))
+    out["cancelled"] = ar.count(codes, booking & ar.equals(status_codes, status_uniques, "cancelled"), n)
+    out["no_shows"] = ar.count(codes, booking & ar.equals(status_codes, status_uniques, "no_show"), n)
+    for source in SOURCES:
+        out[f"n_{source}"] = ar.count(codes, ar.equals(src_codes, src_uniques, source), n)
+    out["sources"] = _sources_text(src_codes, [str(s) for s in src_uniques], codes, n)
+
+    service = _column(frame, "service")
+    svc_codes, svc_uniques = ar.factorize(service, sort=True)
+    svc_mask = counted & (svc_codes >= 0)
+    pairs = np.unique(codes[svc_mask] * (len(svc_uniques) + 1) + svc_codes[svc_mask])
+    out["services_used"] = ar.strings(
+        ar.join_sorted_items(
+            pairs // (len(svc_uniques) + 1),
+            np.asarray(svc_uniques, dtype=object)[pairs % (len(svc_uniques) + 1)],
+            n,
+            max_chars=MAX_SERVICES_CHARS,
+        )
+    )
+
+    event_ref = _column(frame, "event_id").astype("string").fillna(service.astype("string"))
+    ev_codes, _ = ar.factorize(event_ref)
+    n_src = len(src_uniques) + 1
+    event_key = np.where(ev_codes >= 0, ev_codes * n_src + (src_codes + 1), -1)
+    ticket = ar.equals(kind_codes, kind_uniques, "ticket")
+    active = ticket & ~ar.equals(status_codes, status_uniques, *VOID_TICKET_STATUSES)
+    webinar = ar.equals(src_codes, src_uniques, "zoom") & (
+        ar.equals(kind_codes, kind_uniques, "attendance")
+        | ar.equals(status_codes, status_uniques, "attended")
+    )
+    out["events_attended"] = ar.distinct_count(codes, event_key, active, n)
+    out["webinars_attended"] = ar.distinct_count(codes, event_key, webinar, n)
+    attended = (active | webinar) & (occurred != ar.NAT)
+    out["last_event_date"] = ar.from_us(ar.group_max(codes, occurred, attended & (occurred <= now), n))
+    out["next_event_date"] = ar.from_us(ar.group_min(codes, occurred, attended & (occurred > now), n))
+    tickets = ar.count(codes, ticket, n)
+    tickets_active = ar.count(codes, active, n)
+    out["tickets"] = tickets
+    out["tickets_active"] = tickets_active
+    out["all_tickets_void"] = (tickets > 0) & (tickets_active == 0)
+
+    return pd.DataFrame(out).astype(PEOPLE_DTYPES)[PEOPLE_COLUMNS]
