@@ -29,18 +29,37 @@ def factorize(values: pd.Series, *, sort: bool = False) -> tuple[Int64Array, lis
     return codes.astype(np.int64, copy=False), list(np.asarray(uniques, dtype=object))
 
 
-def equals(codes: Int64Array, uniques: Sequence[Hashable], *wanted: str) -> BoolArray:
-    """Rows whose factorized value is one of ``wanted`` (absent values match nothing)."""
-    hits = [i for i, u in enumerate(uniques) if u in wanted]
-    if not hits:
-        return np.zeros(len(codes), dtype=np.bool_)
-    return np.isin(codes, np.asarray(hits, dtype=np.int64))
+class Vocabulary:
+    """A factorized low-cardinality column (source, kind, status): cheap membership masks."""
+
+    def __init__(self, codes: Int64Array, uniques: Sequence[Hashable]) -> None:
+        self.codes = codes
+        self.uniques = list(uniques)
+
+    def index(self, value: str) -> int:
+        """The code of ``value``, or -1 when it never occurs."""
+        return self.uniques.index(value) if value in self.uniques else -1
+
+    def isin(self, *values: str) -> BoolArray:
+        """Rows whose value is one of ``values`` (missing rows never match)."""
+        table = np.zeros(len(self.uniques) + 1, dtype=np.bool_)
+        for i, u in enumerate(self.uniques):
+            table[i] = u in values
+        return table[self.codes]  # code -1 reads the last slot, which stays False
+
+
+def count_by(codes: Int64Array, sub_codes: Int64Array, n: int, k: int) -> Int64Array:
+    """``(n, k)`` matrix: rows per group and per sub-code (rows with sub-code -1 are ignored)."""
+    keep = sub_codes >= 0
+    flat = np.bincount(codes[keep] * k + sub_codes[keep], minlength=n * k)
+    return flat.astype(np.int64, copy=False).reshape(n, k)
 
 
 def to_us(series: pd.Series) -> Int64Array:
     """Datetime Series (naive = UTC, or tz-aware) as int64 UTC microseconds; NaT -> :data:`NAT`."""
-    if series.dt.tz is not None:
-        series = series.dt.tz_convert("UTC").dt.tz_localize(None)
+    if not isinstance(series.dtype, pd.DatetimeTZDtype) and not pd.api.types.is_datetime64_dtype(series):
+        series = pd.to_datetime(series, utc=True)
+    # to_numpy of a tz-aware column gives its UTC instants; a no-op view for [us, UTC].
     return np.asarray(series.to_numpy(dtype="datetime64[us]")).view(np.int64)
 
 
@@ -81,7 +100,7 @@ def distinct_count(codes: Int64Array, items: Int64Array, mask: BoolArray, n: int
     """Distinct non-missing ``items`` (codes >= 0) per group among masked rows."""
     keep = mask & (items >= 0)
     width = int(items.max()) + 1 if len(items) else 1
-    pairs = np.unique(codes[keep] * width + items[keep])
+    pairs = pd.unique(codes[keep] * width + items[keep])
     return np.bincount(pairs // width, minlength=n).astype(np.int64, copy=False)
 
 
@@ -100,15 +119,37 @@ def last_by_order(
     return groups[is_last], rows[is_last]
 
 
+def combine_keys(keys: Sequence[npt.NDArray[Any]]) -> tuple[Int64Array, Int64Array]:
+    """Dense id per distinct combination of the integer ``keys`` (all the same length).
+
+    Returns ``(ids, first_rows)``: ``ids[i]`` numbers row ``i``'s combination (0..k-1) and
+    ``first_rows[j]`` is a row holding combination ``j``. Hash-based, no sorting.
+    """
+    ids = np.zeros(len(keys[0]), dtype=np.int64)
+    width = 1
+    for key in keys:
+        codes, uniques = pd.factorize(key)
+        ids = ids * len(uniques) + codes
+        width *= len(uniques)
+        if width > 2**40:  # re-densify before the mixed radix could overflow
+            ids, dense = pd.factorize(ids)
+            width = len(dense)
+    ids, dense = pd.factorize(ids)
+    first_rows = np.empty(len(dense), dtype=np.int64)
+    # Reversed assignment: the earliest row of each combination is written last and wins.
+    first_rows[ids[::-1]] = np.arange(len(ids) - 1, -1, -1, dtype=np.int64)
+    return ids.astype(np.int64, copy=False), first_rows
+
+
 def format_unique(keys: Sequence[npt.NDArray[Any]], render: Callable[..., str | None]) -> ObjectArray:
     """Render one string per row from integer key columns, calling ``render`` once per
     distinct combination of keys (rows share few combinations, so this is cheap)."""
     if not keys or len(keys[0]) == 0:
         return np.empty(0, dtype=object)
-    stacked = np.column_stack(keys)
-    combos, inverse = np.unique(stacked, axis=0, return_inverse=True)
-    rendered = np.array([render(*(int(v) for v in combo)) for combo in combos], dtype=object)
-    return rendered[inverse.reshape(-1)]
+    ids, first_rows = combine_keys(keys)
+    columns = [np.asarray(key)[first_rows].tolist() for key in keys]
+    rendered = np.array([render(*combo) for combo in zip(*columns, strict=True)], dtype=object)
+    return np.asarray(rendered[ids], dtype=object)
 
 
 def join_sorted_items(

@@ -8,14 +8,15 @@ person in Python.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from audience import _arrays as ar
 from audience.identity import normalise_emails
-from audience.schema import INTERACTION_DTYPES, SOURCES
+from audience.schema import SOURCES
 
 #: Booking statuses that do not count as a booking that happened / will happen.
 VOID_BOOKING_STATUSES: Final[tuple[str, ...]] = ("cancelled", "no_show", "deleted")
@@ -81,39 +82,69 @@ def empty_people() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=t) for c, t in PEOPLE_DTYPES.items()})
 
 
-def _column(interactions: pd.DataFrame, name: str) -> pd.Series:
-    if name in interactions:
-        return interactions[name]
-    dtype = INTERACTION_DTYPES[name]
-    missing = pd.NaT if dtype.startswith("datetime64") else pd.NA
-    return pd.Series(missing, index=interactions.index, dtype=dtype)
+class _Rows:
+    """Columns of the resolvable interaction rows as numpy arrays (the frame is never copied)."""
+
+    def __init__(self, interactions: pd.DataFrame, keep: ar.BoolArray) -> None:
+        self._frame = interactions
+        self._keep = keep
+        self._all = bool(keep.all())
+        self.size = int(keep.sum())
+
+    def _subset(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+        return values if self._all else values[self._keep]
+
+    def has(self, name: str) -> bool:
+        return name in self._frame
+
+    def codes(self, name: str, *, sort: bool = False) -> tuple[ar.Int64Array, list[Any]]:
+        if name not in self._frame:
+            return np.full(self.size, -1, dtype=np.int64), []
+        codes, uniques = ar.factorize(self._frame[name], sort=sort)
+        return self._subset(codes), uniques
+
+    def times(self, name: str) -> ar.Int64Array:
+        if name not in self._frame:
+            return np.full(self.size, ar.NAT, dtype=np.int64)
+        return self._subset(ar.to_us(self._frame[name]))
+
+    def text(self, name: str) -> ar.ObjectArray:
+        """Values with missing as ``""``."""
+        if name not in self._frame:
+            return np.full(self.size, "", dtype=object)
+        values = self._frame[name].astype("string").to_numpy(dtype=object, na_value="")
+        return np.asarray(self._subset(values), dtype=object)
 
 
-def _latest_text(values: pd.Series, codes: ar.Int64Array, order: ar.Int64Array, n: int) -> pd.Series:
-    """Per person, the most recent (by ``order``) non-blank value, stripped."""
-    value_codes, uniques = ar.factorize(values)
-    stripped = [str(u).strip() for u in uniques]
-    usable = np.array([s != "" for s in stripped] + [False], dtype=np.bool_)
-    mask = usable[np.where(value_codes < 0, len(usable) - 1, value_codes)]
-    groups, rows = ar.last_by_order(codes, order, mask, n)
+def _latest_text(values: ar.ObjectArray, codes: ar.Int64Array, order: ar.Int64Array, n: int) -> pd.Series:
+    """Per person, the most recent (by ``order``) non-blank value, stripped.
+
+    Fast path: only empty strings are excluded up front; whitespace-only values are
+    rare, so they are looked for among the chosen values and, if any is found, the
+    choice is redone with every blank value excluded.
+    """
+    usable = values != ""
+    groups, rows = ar.last_by_order(codes, order, usable, n)
+    chosen = [str(v).strip() for v in values[rows]]
+    if not all(chosen):
+        usable &= np.array([bool(str(v).strip()) for v in values], dtype=np.bool_)
+        groups, rows = ar.last_by_order(codes, order, usable, n)
+        chosen = [str(v).strip() for v in values[rows]]
     out = np.full(n, None, dtype=object)
-    out[groups] = np.asarray(stripped, dtype=object)[value_codes[rows]]
+    out[groups] = np.asarray(chosen, dtype=object)
     return ar.strings(out)
 
 
-def _sources_text(
-    src_codes: ar.Int64Array, src_uniques: list[str], codes: ar.Int64Array, n: int
-) -> pd.Series:
+def _sources_text(per_source: ar.Int64Array, src_uniques: list[str]) -> pd.Series:
     """Per person, the sorted comma-joined list of sources they appear in."""
-    names = sorted(str(s) for s in src_uniques)
-    bits = np.zeros(n, dtype=np.int64)
-    for bit, name in enumerate(names):
-        present = ar.count(codes, ar.equals(src_codes, src_uniques, name), n) > 0
-        bits |= present.astype(np.int64) << bit
+    order = sorted(range(len(src_uniques)), key=lambda i: src_uniques[i])
+    names = [src_uniques[i] for i in order]
+    bits = np.zeros(per_source.shape[0], dtype=np.int64)
+    for bit, column in enumerate(order):
+        bits |= (per_source[:, column] > 0).astype(np.int64) << bit
 
     def render(mask: int) -> str | None:
-        chosen = [name for bit, name in enumerate(names) if mask >> bit & 1]
-        return ",".join(chosen) or None
+        return ",".join(name for bit, name in enumerate(names) if mask >> bit & 1) or None
 
     return ar.strings(ar.format_unique([bits], render))
 
@@ -153,74 +184,77 @@ def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     """
     keys = person_keys(interactions)
     codes_all, emails = ar.factorize(keys)
-    keep = codes_all >= 0
     n = len(emails)
     if n == 0:
         return empty_people()
-    frame = interactions.loc[keep] if not keep.all() else interactions
+    keep = codes_all >= 0
+    rows = _Rows(interactions, keep)
     codes = codes_all[keep]
     now = ar.timestamp_us(as_of)
 
-    occurred = ar.to_us(_column(frame, "occurred_at"))
-    created = ar.to_us(_column(frame, "created_at"))
-    src_codes, src_uniques = ar.factorize(_column(frame, "source"))
-    kind_codes, kind_uniques = ar.factorize(_column(frame, "kind"))
-    status_codes, status_uniques = ar.factorize(_column(frame, "status"))
-    all_rows = np.ones(len(codes), dtype=np.bool_)
+    occurred = rows.times("occurred_at")
+    created = rows.times("created_at")
+    src_codes, src_uniques = rows.codes("source")
+    kind_codes, kind_uniques = rows.codes("kind")
+    status_codes, status_uniques = rows.codes("status")
+    kind = ar.Vocabulary(kind_codes, kind_uniques)
+    status = ar.Vocabulary(status_codes, status_uniques)
+    source = ar.Vocabulary(src_codes, src_uniques)
 
+    # Later rows win ties: lexsort is stable.
     recency = np.where(created != ar.NAT, created, occurred)
-    order = np.lexsort((occurred, recency, codes)).astype(np.int64)
+    order = np.lexsort((recency, codes)).astype(np.int64)
 
     out: dict[str, pd.Series | ar.Int64Array | ar.BoolArray | ar.ObjectArray] = {
         "email": ar.strings(np.asarray(emails, dtype=object))
     }
     for field in ("first_name", "last_name", "phone"):
-        out[field] = _latest_text(_column(frame, field), codes, order, n)
+        out[field] = _latest_text(rows.text(field), codes, order, n)
 
     seen = np.concatenate([created, occurred])
     seen_codes = np.concatenate([codes, codes])
     seen_mask = (seen != ar.NAT) & (seen <= now)
     out["first_seen"] = ar.from_us(ar.group_min(seen_codes, seen, seen_mask, n))
     out["last_seen"] = ar.from_us(ar.group_max(seen_codes, seen, seen_mask, n))
-    out["n_interactions"] = ar.count(codes, all_rows, n)
+    out["n_interactions"] = np.bincount(codes, minlength=n).astype(np.int64)
 
-    booking = ar.equals(kind_codes, kind_uniques, "booking")
-    counted = booking & ~ar.equals(status_codes, status_uniques, *VOID_BOOKING_STATUSES)
+    booking = kind.isin("booking")
+    counted = booking & ~status.isin(*VOID_BOOKING_STATUSES)
     upcoming = counted & (occurred > now)
     past = counted & (occurred != ar.NAT) & (occurred <= now)
     out["counted_bookings"] = ar.count(codes, counted, n)
     out["upcoming_bookings"] = ar.count(codes, upcoming, n)
     out["last_counted_at"] = ar.from_us(ar.group_max(codes, occurred, past, n))
     out["next_counted_at"] = ar.from_us(ar.group_min(codes, occurred, upcoming, n))
-    out["cancelled"] = ar.count(codes, booking & ar.equals(status_codes, status_uniques, "cancelled"), n)
-    out["no_shows"] = ar.count(codes, booking & ar.equals(status_codes, status_uniques, "no_show"), n)
-    for source in SOURCES:
-        out[f"n_{source}"] = ar.count(codes, ar.equals(src_codes, src_uniques, source), n)
-    out["sources"] = _sources_text(src_codes, [str(s) for s in src_uniques], codes, n)
+    out["cancelled"] = ar.count(codes, booking & status.isin("cancelled"), n)
+    out["no_shows"] = ar.count(codes, booking & status.isin("no_show"), n)
+    per_source = ar.count_by(codes, src_codes, n, len(src_uniques))
+    for name in SOURCES:
+        out[f"n_{name}"] = (
+            per_source[:, source.index(name)] if source.index(name) >= 0 else np.zeros(n, np.int64)
+        )
+    out["sources"] = _sources_text(per_source, [str(s) for s in src_uniques])
 
-    service = _column(frame, "service")
-    svc_codes, svc_uniques = ar.factorize(service, sort=True)
+    svc_codes, svc_uniques = rows.codes("service", sort=True)
+    width = len(svc_uniques) + 1
     svc_mask = counted & (svc_codes >= 0)
-    pairs = np.unique(codes[svc_mask] * (len(svc_uniques) + 1) + svc_codes[svc_mask])
+    pairs = np.sort(pd.unique(codes[svc_mask] * width + svc_codes[svc_mask]))
     out["services_used"] = ar.strings(
         ar.join_sorted_items(
-            pairs // (len(svc_uniques) + 1),
-            np.asarray(svc_uniques, dtype=object)[pairs % (len(svc_uniques) + 1)],
+            pairs // width,
+            np.asarray(svc_uniques, dtype=object)[pairs % width],
             n,
             max_chars=MAX_SERVICES_CHARS,
         )
     )
 
-    event_ref = _column(frame, "event_id").astype("string").fillna(service.astype("string"))
-    ev_codes, _ = ar.factorize(event_ref)
-    n_src = len(src_uniques) + 1
-    event_key = np.where(ev_codes >= 0, ev_codes * n_src + (src_codes + 1), -1)
-    ticket = ar.equals(kind_codes, kind_uniques, "ticket")
-    active = ticket & ~ar.equals(status_codes, status_uniques, *VOID_TICKET_STATUSES)
-    webinar = ar.equals(src_codes, src_uniques, "zoom") & (
-        ar.equals(kind_codes, kind_uniques, "attendance")
-        | ar.equals(status_codes, status_uniques, "attended")
-    )
+    # An event is its id or, when the source gave none, its name; always within its source.
+    ev_codes, ev_uniques = rows.codes("event_id")
+    ref = np.where(ev_codes >= 0, ev_codes, np.where(svc_codes >= 0, len(ev_uniques) + svc_codes, -1))
+    event_key = np.where(ref >= 0, ref * (len(src_uniques) + 1) + src_codes + 1, -1)
+    ticket = kind.isin("ticket")
+    active = ticket & ~status.isin(*VOID_TICKET_STATUSES)
+    webinar = source.isin("zoom") & (kind.isin("attendance") | status.isin("attended"))
     out["events_attended"] = ar.distinct_count(codes, event_key, active, n)
     out["webinars_attended"] = ar.distinct_count(codes, event_key, webinar, n)
     attended = (active | webinar) & (occurred != ar.NAT)
@@ -231,5 +265,4 @@ def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     out["tickets"] = tickets
     out["tickets_active"] = tickets_active
     out["all_tickets_void"] = (tickets > 0) & (tickets_active == 0)
-
     return pd.DataFrame(out).astype(PEOPLE_DTYPES)[PEOPLE_COLUMNS]
