@@ -163,7 +163,7 @@ def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     Definitions:
 
     * first_name / last_name / phone: the most recent non-blank value, recency being
-      ``created_at`` (or ``occurred_at`` when ``created_at`` is NaT), ties by ``occurred_at``.
+      ``created_at`` (or ``occurred_at`` when ``created_at`` is NaT); on a tie the later row wins.
     * first_seen / last_seen: earliest / latest ``created_at`` or ``occurred_at`` at or
       before ``as_of`` (future appointments are not "seen" yet).
     * counted booking: kind ``booking`` whose status is not in
