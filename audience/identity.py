@@ -18,10 +18,11 @@ import numpy as np
 import pandas as pd
 
 #: A plausible address: a local part without quotes, spaces or ``@``, an ``@``, and a
-#: dotted domain whose labels are letters, digits and inner hyphens, ending in a 2+ letter TLD.
+#: dotted domain whose labels are letters, digits and inner hyphens, ending in a 2+ letter
+#: (or punycode) TLD. Internationalised (non-ASCII) addresses are rejected on purpose.
 EMAIL_PATTERN: Final[str] = (
     r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}"
-    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
+    r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 )
 _EMAIL_RE: Final[re.Pattern[str]] = re.compile(EMAIL_PATTERN)
 _WHITESPACE_RE: Final[re.Pattern[str]] = re.compile(r"\s+")

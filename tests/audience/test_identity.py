@@ -18,6 +18,8 @@ from audience.identity import (
         ("ana @ example.org", "ana@example.org"),
         ("ANA+fencing@Sub.Example.Co.UK", "ana+fencing@sub.example.co.uk"),
         ("o'neil@example.ie", "o'neil@example.ie"),
+        ("Ivan@Example.XN--P1AI", "ivan@example.xn--p1ai"),
+        ("josé@example.pt", None),
         ("not-an-email", None),
         ("ana@example", None),
         ("ana@@example.org", None),
