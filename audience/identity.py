@@ -25,7 +25,6 @@ EMAIL_PATTERN: Final[str] = (
     r"@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})"
 )
 _EMAIL_RE: Final[re.Pattern[str]] = re.compile(EMAIL_PATTERN)
-_WHITESPACE_RE: Final[re.Pattern[str]] = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +42,7 @@ class EmailQuality:
 
 
 def _normalise_one(value: str) -> str | None:
-    cleaned = _WHITESPACE_RE.sub("", value).lower()
+    cleaned = "".join(value.split()).lower()
     if len(cleaned) > 254 or _EMAIL_RE.fullmatch(cleaned) is None:
         return None
     return cleaned

@@ -1,14 +1,16 @@
 """Benchmark the pure audience pipeline on synthetic interactions.
 
-Measures wall time and peak memory of resolve_people + segment_people +
+Measures wall time, CPU time and peak memory of resolve_people + segment_people +
 build_brevo_payloads + plan_brevo_sync (and, separately, chunk_by_bytes on the
-rows the plan would send) for each requested size.
+rows the plan would send) for each requested size, each size in a fresh process.
 
     .venv/bin/python bench/audience_pure.py --rows 10000 100000 1000000
 
-Peak memory is reported two ways: the tracemalloc peak of Python/numpy
-allocations during the measured steps (run separately, since tracing slows the
-code down), and the process max RSS (ru_maxrss) after the run.
+Per step it prints wall/CPU seconds: on a shared machine wall time depends on the
+neighbours (the 1-minute load average is printed too), CPU time much less so.
+Memory is reported as the process RSS before the measured run (mostly the input
+frame itself) and the max RSS after it, plus the tracemalloc peak of the
+allocations the steps make (a separate traced run, since tracing is slow).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,22 +127,21 @@ def last_pushed_for(payloads: pd.DataFrame, seed: int = 11) -> pd.DataFrame:
 
 
 def pipeline(interactions: pd.DataFrame, last_pushed: pd.DataFrame | None) -> dict[str, Any]:
-    """The measured steps. Returns per-step seconds and the plan."""
-    timings: dict[str, float] = {}
-    t = time.perf_counter()
-    people = resolve_people(interactions, AS_OF)
-    timings["resolve_people"] = time.perf_counter() - t
-    t = time.perf_counter()
-    segmented = segment_people(people, AS_OF, SegmentThresholds())
-    timings["segment_people"] = time.perf_counter() - t
-    t = time.perf_counter()
-    payloads = build_brevo_payloads(segmented)
-    timings["build_brevo_payloads"] = time.perf_counter() - t
+    """The measured steps. Returns per-step (wall s, CPU s), the people count, payloads and plan."""
+    timings: dict[str, tuple[float, float]] = {}
+
+    def step(name: str, fn: Callable[[], Any]) -> Any:
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        timings[name] = (time.perf_counter() - wall, time.process_time() - cpu)
+        return result
+
     if last_pushed is None:
         last_pushed = pd.DataFrame({"email": [], "payload_hash": [], "on_list": []})
-    t = time.perf_counter()
-    plan = plan_brevo_sync(payloads, last_pushed, removable=set())
-    timings["plan_brevo_sync"] = time.perf_counter() - t
+    people = step("resolve_people", lambda: resolve_people(interactions, AS_OF))
+    segmented = step("segment_people", lambda: segment_people(people, AS_OF, SegmentThresholds()))
+    payloads = step("build_brevo_payloads", lambda: build_brevo_payloads(segmented))
+    plan = step("plan_brevo_sync", lambda: plan_brevo_sync(payloads, last_pushed, removable=set()))
     return {"timings": timings, "people": len(people), "plan": plan, "payloads": payloads}
 
 
@@ -174,7 +176,7 @@ def measure(rows: int, seed: int, rows_per_person: float, trace: bool) -> dict[s
         "total_s": round(total, 3),
         "cpu_s": round(cpu, 3),
         "load_avg_1m": round(os.getloadavg()[0], 2),
-        "steps_s": {k: round(v, 3) for k, v in result["timings"].items()},
+        "steps_wall_cpu_s": {k: [round(w, 3), round(c, 3)] for k, (w, c) in result["timings"].items()},
         "normalise_emails_s": round(normalise_s, 3),
         "plan": summarise_plan(result["plan"]),
         "chunk_by_bytes_s": round(chunk_s, 3),
@@ -218,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(figures))
             continue
-        steps = " ".join(f"{k}={v:.2f}" for k, v in figures["steps_s"].items())
+        steps = " ".join(f"{k}={w:.2f}/{c:.2f}" for k, (w, c) in figures["steps_wall_cpu_s"].items())
         print(
             f"{figures['rows']:>9} rows {figures['people']:>8} people: {figures['total_s']:.2f} s wall, "
             f"{figures['cpu_s']:.2f} s CPU (load {figures['load_avg_1m']}) "
