@@ -68,7 +68,7 @@ def plan_brevo_sync(
         else np.zeros(len(emails), dtype=np.bool_)
     )
     if removable_set:
-        candidate = candidate | np.isin(emails, np.array(list(removable_set), dtype=object))
+        candidate = candidate | pd.Index(emails).isin(list(removable_set))
 
     action = np.select(
         [candidate & on_list, candidate, ~known, same_hash],
