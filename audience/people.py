@@ -94,9 +94,6 @@ class _Rows:
     def _subset(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         return values if self._all else values[self._keep]
 
-    def has(self, name: str) -> bool:
-        return name in self._frame
-
     def codes(self, name: str, *, sort: bool = False) -> tuple[ar.Int64Array, list[Any]]:
         if name not in self._frame:
             return np.full(self.size, -1, dtype=np.int64), []
