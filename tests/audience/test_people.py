@@ -350,3 +350,40 @@ def test_whitespace_only_latest_value_falls_back_to_an_older_one() -> None:
     assert people.loc["a@x.io", "first_name"] == "Ana"
     assert pd.isna(people.loc["b@x.io", "first_name"])
     assert people.loc["c@x.io", "first_name"] == "Cy"
+
+
+def test_accepts_categorical_and_object_columns() -> None:
+    coerced = interactions(
+        {
+            "email": "a@x.io",
+            "source": "easyappointments",
+            "kind": "booking",
+            "status": "booked",
+            "occurred_at": days_ago(3),
+            "first_name": "Ana",
+            "service": "Foil",
+        },
+        {
+            "email": "a@x.io",
+            "source": "zoom",
+            "kind": "attendance",
+            "status": "attended",
+            "occurred_at": days_ago(2),
+            "event_id": "W1",
+        },
+        {
+            "email": "b@x.io",
+            "source": "poshvip",
+            "kind": "ticket",
+            "status": "refunded",
+            "occurred_at": days_ago(1),
+            "event_id": "P1",
+        },
+    )
+    loose = coerced.astype(object)
+    for column in ("source", "kind", "status"):
+        loose[column] = coerced[column].astype("category")
+    for column in ("occurred_at", "created_at"):
+        loose[column] = coerced[column].dt.tz_convert("Europe/Lisbon")
+    expected = resolve_people(coerced, AS_OF)
+    pd.testing.assert_frame_equal(resolve_people(loose, AS_OF), expected)
