@@ -25,7 +25,11 @@ _MAX: Final[int] = int(np.iinfo(np.int64).max)
 
 def factorize(values: pd.Series, *, sort: bool = False) -> tuple[Int64Array, list[Any]]:
     """Codes (-1 for missing) and the distinct values, as plain Python objects."""
-    codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
+    data: Any = values
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "python":
+        # The backing object array (zero-copy); pandas would first copy it to normalise NA.
+        data = np.asarray(values.array, dtype=object)
+    codes, uniques = pd.factorize(data, sort=sort, use_na_sentinel=True)
     return codes.astype(np.int64, copy=False), list(np.asarray(uniques, dtype=object))
 
 
@@ -104,19 +108,22 @@ def distinct_count(codes: Int64Array, items: Int64Array, mask: BoolArray, n: int
     return np.bincount(pairs // width, minlength=n).astype(np.int64, copy=False)
 
 
-def last_by_order(
-    codes: Int64Array, order: Int64Array, mask: BoolArray, n: int
-) -> tuple[Int64Array, Int64Array]:
-    """For each group, the row (index) that comes last in ``order`` among masked rows.
+def last_by_key(codes: Int64Array, key: Int64Array, mask: BoolArray, n: int) -> tuple[Int64Array, Int64Array]:
+    """For each group, the masked row with the largest ``key``; on a tie, the later row.
 
-    ``order`` must sort rows by group code first. Returns ``(groups, rows)``: the
-    groups that have at least one masked row and, aligned, their chosen row.
+    Returns ``(groups, rows)``: the groups that have at least one masked row and,
+    aligned, their chosen row index. Two scatter-max passes, no sorting.
     """
-    rows = order[mask[order]]
+    rows = np.flatnonzero(mask)
     groups = codes[rows]
-    is_last = np.ones(len(rows), dtype=np.bool_)
-    is_last[:-1] = groups[1:] != groups[:-1]
-    return groups[is_last], rows[is_last]
+    keys = key[rows]
+    best = np.full(n, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(best, groups, keys)
+    top = keys == best[groups]
+    chosen = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(chosen, groups[top], rows[top])
+    present = np.flatnonzero(chosen >= 0)
+    return present.astype(np.int64, copy=False), chosen[present]
 
 
 def combine_keys(keys: Sequence[npt.NDArray[Any]]) -> tuple[Int64Array, Int64Array]:

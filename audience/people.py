@@ -113,19 +113,19 @@ class _Rows:
         return np.asarray(self._subset(values), dtype=object)
 
 
-def _latest_text(values: ar.ObjectArray, codes: ar.Int64Array, order: ar.Int64Array, n: int) -> pd.Series:
-    """Per person, the most recent (by ``order``) non-blank value, stripped.
+def _latest_text(values: ar.ObjectArray, codes: ar.Int64Array, recency: ar.Int64Array, n: int) -> pd.Series:
+    """Per person, the most recent (by ``recency``, then row position) non-blank value, stripped.
 
     Fast path: only empty strings are excluded up front; whitespace-only values are
     rare, so they are looked for among the chosen values and, if any is found, the
     choice is redone with every blank value excluded.
     """
     usable = values != ""
-    groups, rows = ar.last_by_order(codes, order, usable, n)
+    groups, rows = ar.last_by_key(codes, recency, usable, n)
     chosen = [str(v).strip() for v in values[rows]]
     if not all(chosen):
         usable &= np.array([bool(str(v).strip()) for v in values], dtype=np.bool_)
-        groups, rows = ar.last_by_order(codes, order, usable, n)
+        groups, rows = ar.last_by_key(codes, recency, usable, n)
         chosen = [str(v).strip() for v in values[rows]]
     out = np.full(n, None, dtype=object)
     out[groups] = np.asarray(chosen, dtype=object)
@@ -198,15 +198,13 @@ def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     status = ar.Vocabulary(status_codes, status_uniques)
     source = ar.Vocabulary(src_codes, src_uniques)
 
-    # Later rows win ties: lexsort is stable.
     recency = np.where(created != ar.NAT, created, occurred)
-    order = np.lexsort((recency, codes)).astype(np.int64)
 
     out: dict[str, pd.Series | ar.Int64Array | ar.BoolArray | ar.ObjectArray] = {
         "email": ar.strings(np.asarray(emails, dtype=object))
     }
     for field in ("first_name", "last_name", "phone"):
-        out[field] = _latest_text(rows.text(field), codes, order, n)
+        out[field] = _latest_text(rows.text(field), codes, recency, n)
 
     seen = np.concatenate([created, occurred])
     seen_codes = np.concatenate([codes, codes])
