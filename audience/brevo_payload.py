@@ -119,9 +119,12 @@ def _number(value: Any) -> int | float:
 
 
 def _attribute_column(
-    name: str, series: pd.Series, brevo_type: BrevoType
+    name: str, series: pd.Series, brevo_type: BrevoType, *, clear_missing: bool = False
 ) -> tuple[ar.ObjectArray, ar.ObjectArray]:
-    """Per row, the attribute's Python value and its ``"NAME":<json>`` fragment (``None`` where missing).
+    """Per row, the attribute's Python value and its ``"NAME":<json>`` fragment.
+
+    Missing values give ``None`` (omitted), or ``""`` for text and date attributes
+    when ``clear_missing``.
 
     Each distinct value is converted and encoded once; rows share the resulting
     objects, which keeps a million attribute dicts small.
@@ -141,18 +144,23 @@ def _attribute_column(
         else:
             python = [_number(u) for u in uniques]
     texts = [prefix + (_encode_text(v) if isinstance(v, str) else json.dumps(v)) for v in python]
+    clear = clear_missing and brevo_type in ("text", "date")
+    missing_value, missing_text = ("", prefix + '""') if clear else (None, None)
     slot = np.where(codes < 0, len(python), codes)
-    values = np.array([*python, None], dtype=object)[slot]
-    fragments = np.array([*texts, None], dtype=object)[slot]
+    values = np.array([*python, missing_value], dtype=object)[slot]
+    fragments = np.array([*texts, missing_text], dtype=object)[slot]
     return np.asarray(values, dtype=object), np.asarray(fragments, dtype=object)
 
 
-def build_brevo_payloads(segmented_people: pd.DataFrame) -> pd.DataFrame:
+def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool = False) -> pd.DataFrame:
     """One Brevo contact per person: ``email``, ``attributes``, ``payload_hash``, ``removal_candidate``.
 
     ``attributes`` is a dict of :data:`BREVO_ATTRIBUTES` names to JSON values, read
     from :data:`ATTRIBUTE_COLUMNS`; missing values are omitted (a missing source
-    column means the attribute is omitted for everyone). Dates are ``"YYYY-MM-DD"``
+    column means the attribute is omitted for everyone). An omitted attribute keeps
+    its old value in Brevo (e.g. a recency segment that no longer applies); with
+    ``clear_missing=True`` missing text and date values are sent as ``""`` instead,
+    which an import with ``emptyContactsAttributes=true`` uses to erase them. Dates are ``"YYYY-MM-DD"``
     (UTC day), whole numbers are ints. No :data:`BLOCKLIST_FIELDS` entry can ever appear.
     ``payload_hash`` is the sha256 hex of :func:`canonical_json` of email and
     attributes, so it changes exactly when something sent to Brevo changes.
@@ -166,7 +174,12 @@ def build_brevo_payloads(segmented_people: pd.DataFrame) -> pd.DataFrame:
     email_values = emails.to_numpy(dtype=object)
     names = [name for name in sorted(BREVO_ATTRIBUTES) if ATTRIBUTE_COLUMNS[name] in segmented_people]
     columns = [
-        _attribute_column(name, segmented_people[ATTRIBUTE_COLUMNS[name]], BREVO_ATTRIBUTES[name])
+        _attribute_column(
+            name,
+            segmented_people[ATTRIBUTE_COLUMNS[name]],
+            BREVO_ATTRIBUTES[name],
+            clear_missing=clear_missing,
+        )
         for name in names
     ]
     values = [column[0] for column in columns]

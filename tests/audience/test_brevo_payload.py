@@ -164,3 +164,17 @@ def test_missing_email_is_refused() -> None:
 def test_empty_input() -> None:
     payloads = build_brevo_payloads(_segmented().iloc[0:0])
     assert list(payloads.columns) == PAYLOAD_COLUMNS and len(payloads) == 0
+
+
+def test_clear_missing_sends_empty_text_and_dates() -> None:
+    segmented = _segmented()
+    kept = build_brevo_payloads(segmented)
+    cleared = build_brevo_payloads(segmented, clear_missing=True)
+    bo = cleared.loc[1, "attributes"]
+    assert bo["FIRSTNAME"] == "" and bo["ENGARDE_SEGMENT"] == "" and bo["LAST_BOOKING_DATE"] == ""
+    assert bo["EVENTS_ATTENDED"] == 2
+    assert set(bo) == set(BREVO_ATTRIBUTES)
+    assert cleared.loc[1, "payload_hash"] == payload_hash("bo@x.io", bo)
+    assert cleared.loc[1, "payload_hash"] != kept.loc[1, "payload_hash"]
+    # ana only lacked LAST_EVENT_DATE.
+    assert cleared.loc[0, "attributes"] == {**kept.loc[0, "attributes"], "LAST_EVENT_DATE": ""}
