@@ -387,3 +387,18 @@ def test_accepts_categorical_and_object_columns() -> None:
         loose[column] = coerced[column].dt.tz_convert("Europe/Lisbon")
     expected = resolve_people(coerced, AS_OF)
     pd.testing.assert_frame_equal(resolve_people(loose, AS_OF), expected)
+
+
+def test_index_labels_do_not_matter_and_missing_columns_are_na() -> None:
+    frame = interactions(
+        {"email_raw": "B@x.io", "kind": "booking", "status": "booked", "occurred_at": days_ago(1)},
+        {"email": "a@x.io", "kind": "booking", "status": "booked", "occurred_at": days_ago(2)},
+        {"email_raw": "b@x.io", "kind": "booking", "status": "cancelled", "occurred_at": days_ago(3)},
+    )
+    shuffled = frame.set_axis([30, 10, 20])
+    pd.testing.assert_frame_equal(resolve_people(shuffled, AS_OF), resolve_people(frame, AS_OF))
+    minimal = resolve_people(pd.DataFrame({"email": ["a@x.io", "a@x.io", None]}), AS_OF)
+    assert minimal["email"].tolist() == ["a@x.io"]
+    assert minimal.loc[0, "n_interactions"] == 2
+    assert minimal.loc[0, "counted_bookings"] == 0
+    assert pd.isna(minimal.loc[0, "sources"]) and pd.isna(minimal.loc[0, "first_seen"])
