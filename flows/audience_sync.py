@@ -114,22 +114,6 @@ def _windows(
     return out
 
 
-def _removable(audience: Audience) -> list[str]:
-    """People this project added who should leave the list: every ticket refunded/cancelled, nothing else counted."""
-    people = audience.people
-    if "all_tickets_void" not in people.columns:
-        return []
-    void = people["all_tickets_void"].fillna(False).astype(bool) & (people["counted_bookings"].fillna(0) == 0)
-    return people.loc[void, "email"].astype(str).tolist()
-
-
-def _all_create(audience: Audience) -> pd.DataFrame:
-    """The plan when the master list does not exist yet (a dry run before the first sync)."""
-    plan = audience.payloads[["email", "attributes", "payload_hash"]].copy()
-    plan["action"] = "create"
-    return plan
-
-
 async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:
     await acreate_markdown_artifact(
         key="audience-sync-summary",
@@ -187,13 +171,20 @@ async def audience_sync(
     audience = build_audience(as_of, settings.thresholds, emails=emails)
     error: str | None = None
     try:
-        target = await prepare_brevo(list_id, dry_run=dry_run)
-        plan = (
-            plan_sync(audience, target.list_id, _removable(audience))
-            if target.list_id
-            else _all_create(audience)
-        )
-        push = await push_changes(plan, target, dry_run=dry_run)
+        known = known_list_id(list_id)
+        plan = plan_sync(audience, known or 0, [])
+        if dry_run:
+            target = await prepare_brevo(known, dry_run=True) if known else None
+            push = count_plan(plan, target)
+        elif needs_push(plan, known):
+            target = await prepare_brevo(list_id)
+            if target.list_id != known:
+                plan = plan_sync(audience, target.list_id, [])
+            push = await push_changes(plan, target)
+        else:
+            push = count_plan(plan, None)
+            push.list_id = known
+            logger.info("nothing changed since the last push: no call to Brevo")
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise

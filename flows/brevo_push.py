@@ -5,15 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pandas as pd
-from audience.sync_plan import chunk_by_bytes
-from connectors.brevo import BrevoSettings
 from prefect import get_run_logger
 from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
 from prefect.runtime import flow_run
 
-from store.brevo_sync import finish_run, start_run
+from audience.sync_plan import import_rows
+from connectors.brevo import BrevoSettings, chunk_rows
+from store.brevo_sync import finish_run, start_run, unfinished_batches
 from store.db import engine_for, session_scope
 from tasks.brevo import BrevoTarget, finish_unfinished, import_chunk, remove_members
+
+SENDS = ("create", "update", "remove")
 
 
 @dataclass
@@ -28,32 +30,40 @@ class BrevoPushResult:
     skipped_consent: int = 0
     rejected: list[tuple[str, str]] = field(default_factory=list)
     api_calls: int = 0
-    plan: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
-async def push_changes(
-    plan: pd.DataFrame, target: BrevoTarget, *, dry_run: bool, flow_name: str = "audience-sync"
-) -> BrevoPushResult:
-    """Send the plan's creates and updates (never to people who opted out) and its removals."""
-    logger = get_run_logger()
-    excluded = plan["email"].isin(target.excluded) & plan["action"].isin(["create", "update"])
-    sendable = plan[~excluded]
-    counts = sendable["action"].value_counts().to_dict()
-    result = BrevoPushResult(
-        list_id=target.list_id,
+def needs_push(plan: pd.DataFrame, list_id: int | None) -> bool:
+    """True when the plan sends anything or an interrupted run left chunks to confirm."""
+    if plan["action"].isin(SENDS).any():
+        return True
+    if list_id is None:
+        return False
+    with session_scope(engine_for()) as session:
+        return bool(unfinished_batches(session, list_id))
+
+
+def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResult:
+    """What the plan would do, after taking out the people who opted out."""
+    excluded = target.excluded if target else frozenset()
+    opted_out = plan["email"].isin(excluded) & plan["action"].isin(["create", "update"])
+    counts = plan.loc[~opted_out, "action"].value_counts()
+    return BrevoPushResult(
+        list_id=target.list_id if target else None,
         created=int(counts.get("create", 0)),
         updated=int(counts.get("update", 0)),
         unchanged=int(counts.get("unchanged", 0)),
-        skipped_consent=int(excluded.sum()),
-        api_calls=target.api_calls,
-        plan=plan,
+        removed=int(counts.get("remove", 0)),
+        skipped_consent=int(opted_out.sum()),
+        api_calls=target.api_calls if target else 0,
     )
-    removals = sendable.loc[sendable["action"] == "remove", "email"].astype(str).tolist()
-    result.removed = len(removals)
-    if dry_run or target.list_id is None:
-        return result
 
+
+async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync") -> BrevoPushResult:
+    """Send the plan's creates and updates (never for people who opted out) and its removals to ``target``."""
+    assert target.list_id is not None
+    logger = get_run_logger()
     list_id = target.list_id
+    result = count_plan(plan, target)
     with session_scope(engine_for()) as session:
         run_id = start_run(
             session, flow=flow_name, list_id=list_id, dry_run=False, flow_run_id=str(flow_run.get_id() or "")
@@ -63,29 +73,24 @@ async def push_changes(
         resumed = await finish_unfinished(list_id, run_id)
         result.api_calls += resumed.api_calls
         result.rejected.extend(resumed.rejected)
-        rows = sendable.loc[
-            sendable["action"].isin(["create", "update"]), ["email", "attributes", "payload_hash"]
-        ]
-        chunks = chunk_by_bytes(rows.to_dict("records"), max_bytes=BrevoSettings().import_max_bytes)
+        sending = plan[plan["action"].isin(["create", "update"]) & ~plan["email"].isin(target.excluded)]
+        hashes = dict(zip(sending["email"].astype(str), sending["payload_hash"].astype(str), strict=True))
+        chunks = list(chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes))
         progress = await acreate_progress_artifact(
             progress=0.0,
             key="brevo-push-progress",
-            description=f"Brevo import: {len(rows)} contacts in {len(chunks)} chunk(s)",
+            description=f"Brevo import: {len(sending)} contacts in {len(chunks)} chunk(s)",
         )
         for number, chunk in enumerate(chunks, start=1):
-            part = await import_chunk(chunk, list_id, run_id)
+            rows = [{**row, "payload_hash": hashes[str(row["email"])]} for row in chunk]
+            part = await import_chunk(rows, list_id, run_id, target.states)
             result.api_calls += part.api_calls
             result.rejected.extend(part.rejected)
             await aupdate_progress_artifact(progress_id=progress, progress=100.0 * number / len(chunks))
-            logger.info(
-                "chunk %d/%d: %d accepted, %d rejected",
-                number,
-                len(chunks),
-                part.accepted,
-                len(part.rejected),
-            )
-        removed, calls = await remove_members(removals, list_id, run_id)
-        result.removed, result.api_calls = removed, result.api_calls + calls
+            logger.info("chunk %d/%d: %d accepted, %d rejected", number, len(chunks), part.accepted, len(part.rejected))
+        removals = plan.loc[plan["action"] == "remove", "email"].astype(str).tolist()
+        result.removed, calls = await remove_members(removals, list_id, run_id)
+        result.api_calls += calls
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise

@@ -117,7 +117,7 @@ def plan_sync(
 ) -> pd.DataFrame:
     """Compare desired payloads with what Brevo last accepted: create / update / unchanged / remove."""
     with session_scope(engine_for(database_url)) as session:
-        state = load_sync_state(session, list_id)
+        state = load_sync_state(session, list_id or 0)
         retry = open_rejections(session)
     if retry:
         # Rows Brevo refused last time are re-sent: forget their hash.
