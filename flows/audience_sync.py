@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
-from audience.segments import SegmentThresholds
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from audience.segments import SegmentThresholds
 from audience.windows import incremental_window
-from flows.brevo_push import BrevoPushResult, push_changes
+from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
 from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
-from tasks.audience import Audience, build_audience, close_checkpoints, plan_sync, store_extract
-from tasks.brevo import prepare_brevo
+from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
+from tasks.brevo import known_list_id, prepare_brevo
 from tasks.extraction import SourceExtract
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
@@ -114,6 +115,18 @@ def _windows(
     return out
 
 
+def _incremental_kw(source: str, date_from: date | None, settings: AudienceSettings) -> dict[str, Any]:
+    """Eventbrite reads only what changed since the last complete run (minus the look-back)."""
+    if source != "eventbrite" or date_from is not None:
+        return {}
+    with session_scope(engine_for()) as session:
+        mark = last_complete_end(session, source)
+    if mark is None:
+        return {}
+    since = datetime.combine(mark - timedelta(days=settings.lookback_days), datetime.min.time(), tzinfo=UTC)
+    return {"changed_since": since}
+
+
 async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:
     await acreate_markdown_artifact(
         key="audience-sync-summary",
@@ -163,7 +176,9 @@ async def audience_sync(
         raise ValueError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
     windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
 
-    futures = {s: extract_source(s).submit(*windows[s]) for s in chosen}
+    futures = {
+        s: extract_source(s).submit(*windows[s], **_incremental_kw(s, date_from, settings)) for s in chosen
+    }
     extracts: list[SourceExtract] = [f.result() for f in futures.values()]
     for extract in extracts:
         store_extract(extract, flow_run_id=str(flow_run.get_id() or ""))
@@ -178,6 +193,7 @@ async def audience_sync(
             push = count_plan(plan, target)
         elif needs_push(plan, known):
             target = await prepare_brevo(list_id)
+            assert target.list_id is not None
             if target.list_id != known:
                 plan = plan_sync(audience, target.list_id, [])
             push = await push_changes(plan, target)

@@ -13,7 +13,7 @@ from audience.sync_plan import import_rows
 from connectors.brevo import BrevoSettings, chunk_rows
 from store.brevo_sync import finish_run, start_run, unfinished_batches
 from store.db import engine_for, session_scope
-from tasks.brevo import BrevoTarget, finish_unfinished, import_chunk, remove_members
+from tasks.brevo import BrevoTarget, finish_unfinished, import_chunk, record_opted_out, remove_members
 
 SENDS = ("create", "update", "remove")
 
@@ -58,7 +58,9 @@ def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResul
     )
 
 
-async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync") -> BrevoPushResult:
+async def push_changes(
+    plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync"
+) -> BrevoPushResult:
     """Send the plan's creates and updates (never for people who opted out) and its removals to ``target``."""
     assert target.list_id is not None
     logger = get_run_logger()
@@ -74,8 +76,15 @@ async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: st
         result.api_calls += resumed.api_calls
         result.rejected.extend(resumed.rejected)
         sending = plan[plan["action"].isin(["create", "update"]) & ~plan["email"].isin(target.excluded)]
+        if resumed.confirmed:
+            # What the interrupted run already got into Brevo is not sent again.
+            done = pd.Series([f"{e}\n{h}" for e, h in resumed.confirmed])
+            keys = sending["email"].astype(str) + "\n" + sending["payload_hash"].astype(str)
+            sending = sending[~keys.isin(done)]
         hashes = dict(zip(sending["email"].astype(str), sending["payload_hash"].astype(str), strict=True))
-        chunks = list(chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes))
+        chunks = list(
+            chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes)
+        )
         progress = await acreate_progress_artifact(
             progress=0.0,
             key="brevo-push-progress",
@@ -86,8 +95,16 @@ async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: st
             part = await import_chunk(rows, list_id, run_id, target.states)
             result.api_calls += part.api_calls
             result.rejected.extend(part.rejected)
-            await aupdate_progress_artifact(progress_id=progress, progress=100.0 * number / len(chunks))
-            logger.info("chunk %d/%d: %d accepted, %d rejected", number, len(chunks), part.accepted, len(part.rejected))
+            await aupdate_progress_artifact(artifact_id=progress, progress=100.0 * number / len(chunks))
+            logger.info(
+                "chunk %d/%d: %d accepted, %d rejected",
+                number,
+                len(chunks),
+                part.accepted,
+                len(part.rejected),
+            )
+        opted_out = plan[plan["action"].isin(["create", "update"]) & plan["email"].isin(target.excluded)]
+        record_opted_out(opted_out, list_id, run_id)
         removals = plan.loc[plan["action"] == "remove", "email"].astype(str).tolist()
         result.removed, calls = await remove_members(removals, list_id, run_id)
         result.api_calls += calls

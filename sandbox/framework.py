@@ -210,6 +210,9 @@ def service_urls(base: str) -> dict[str, str]:
         "ZOOM_CLIENT_SECRET": "sandbox-zoom-secret",
         "BREVO_API_URL": f"{base}/brevo/v3",
         "BREVO_API_KEY": "xkeysib-sandbox",
+        # The twin finishes an import within a second: poll it quickly.
+        "BREVO_PROCESS_POLL_INITIAL": "0.3",
+        "BREVO_PROCESS_POLL_MAX": "1",
         "ANTHROPIC_BASE_URL": f"{base}/anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-sandbox",
         "POSHVIP_WEBHOOK_SECRET": "sandbox-poshvip-secret",

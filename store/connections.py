@@ -29,7 +29,9 @@ def save_connection(
     now = datetime.now(UTC)
     row = get_connection(session, provider)
     if row is None:
-        row = PlatformConnection(provider=provider, auth_method=auth_method, config={}, created_at=now, updated_at=now)
+        row = PlatformConnection(
+            provider=provider, auth_method=auth_method, config={}, created_at=now, updated_at=now
+        )
         session.add(row)
     row.auth_method = auth_method
     if credentials is not None:

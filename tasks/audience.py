@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+from prefect import get_run_logger, task
+
 from audience.brevo_payload import build_brevo_payloads
 from audience.people import resolve_people
 from audience.segments import SegmentThresholds, segment_people
 from audience.sync_plan import plan_brevo_sync
-from prefect import get_run_logger, task
-
 from store.brevo_sync import load_sync_state, open_rejections
 from store.checkpoints import finish_checkpoint, start_checkpoint
 from store.db import engine_for, session_scope

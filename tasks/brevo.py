@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from prefect import get_run_logger, task
 
 from audience.brevo_payload import BREVO_ATTRIBUTES
@@ -43,6 +44,8 @@ class ChunkResult:
     """What Brevo did with one import chunk."""
 
     accepted: int = 0
+    #: (email, payload hash) pairs Brevo now holds.
+    confirmed: list[tuple[str, str]] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     api_calls: int = 0
@@ -78,12 +81,16 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
             if resolved is None or cache.get("list_id") != resolved:
                 resolved = await brevo.ensure_master_list(resolved, settings.master_list_name)
             with session_scope(engine_for()) as session:
-                remember_brevo_target(session, settings.master_list_name, list_id=resolved, attributes=spec_key)
+                remember_brevo_target(
+                    session, settings.master_list_name, list_id=resolved, attributes=spec_key
+                )
         states = await brevo.get_contact_states()
         calls = brevo.stats.requests
     target = BrevoTarget(list_id=resolved, states=states, api_calls=calls)
     get_run_logger().info(
-        "Brevo list %s: %d people may not be added (blocklisted or unsubscribed)", resolved, len(target.excluded)
+        "Brevo list %s: %d people may not be added (blocklisted or unsubscribed)",
+        resolved,
+        len(target.excluded),
     )
     return target
 
@@ -102,6 +109,7 @@ def _apply_report(
         close_batch(session, batch_id)
     return ChunkResult(
         accepted=len(accepted),
+        confirmed=accepted,
         rejected=list(refused.items()),
         skipped=list(skipped.items()),
         api_calls=result.api_calls,
@@ -109,7 +117,9 @@ def _apply_report(
 
 
 @task(name="brevo-import-chunk")
-async def import_chunk(rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates) -> ChunkResult:
+async def import_chunk(
+    rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates
+) -> ChunkResult:
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
 
     The import POST is never retried after a server error (Brevo may have started it); a
@@ -120,7 +130,9 @@ async def import_chunk(rows: list[dict[str, Any]], list_id: int, run_id: int, st
     with session_scope(engine_for()) as session:
         batch_id = open_batch(session, run_id=run_id, list_id=list_id, rows=pairs)
     async with BrevoClient(BrevoSettings()) as brevo:
-        pending = await brevo.import_contacts(contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False)
+        pending = await brevo.import_contacts(
+            contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False
+        )
         if pending.process_id is not None:
             with session_scope(engine_for()) as session:
                 mark_batch_sent(session, batch_id, pending.process_id)
@@ -150,10 +162,20 @@ async def finish_unfinished(list_id: int, run_id: int) -> ChunkResult:
             )
             part = _apply_report(batch_id, list_id, run_id, pairs, await brevo.finish_import(pending))
             total.accepted += part.accepted
+            total.confirmed.extend(part.confirmed)
             total.rejected.extend(part.rejected)
         total.api_calls = brevo.stats.requests
-    get_run_logger().info("confirmed %d chunk(s) sent by an interrupted run (%d people)", len(batches), total.accepted)
+    get_run_logger().info(
+        "confirmed %d chunk(s) sent by an interrupted run (%d people)", len(batches), total.accepted
+    )
     return total
+
+
+def record_opted_out(plan_rows: pd.DataFrame, list_id: int, run_id: int) -> None:
+    """Remember people left out for consent (off the list, with this payload) so unchanged ones cost nothing next run."""
+    pairs = list(zip(plan_rows["email"].astype(str), plan_rows["payload_hash"].astype(str), strict=True))
+    with session_scope(engine_for()) as session:
+        record_pushed(session, list_id=list_id, rows=pairs, on_list=False, run_id=run_id)
 
 
 @task(name="brevo-remove-from-list")
@@ -165,5 +187,7 @@ async def remove_members(emails: list[str], list_id: int, run_id: int) -> tuple[
         result = await brevo.remove_from_list(list_id, emails)
         calls = brevo.stats.requests
     with session_scope(engine_for()) as session:
-        record_pushed(session, list_id=list_id, rows=[(e, None) for e in emails], on_list=False, run_id=run_id)
+        record_pushed(
+            session, list_id=list_id, rows=[(e, None) for e in emails], on_list=False, run_id=run_id
+        )
     return result.changed, calls
