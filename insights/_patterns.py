@@ -143,7 +143,6 @@ def patterns_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
         keys=list(aliases.values()),
         other=True,
     )
-    grid_rows = zip(WEEKDAYS, grid_cur.to_numpy(), strict=True)
     tables = [
         FactTable(
             id="patterns.weekday_hour",
