@@ -63,7 +63,7 @@ def _top(facts: list[Fact], prefix: str) -> Fact | None:
         for f in facts
         if f.id.startswith(prefix) and not f.id.endswith(".other") and isinstance(f.value, int | float)
     ]
-    return max(group, key=lambda f: float(f.value or 0), default=None)  # type: ignore[arg-type]
+    return max(group, key=lambda f: float(f.value or 0), default=None)
 
 
 def deterministic_insights(sheet: FactSheet) -> list[Insight]:
