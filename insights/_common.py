@@ -6,6 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from insights.models import Fact, FactValue, Window
@@ -93,12 +94,12 @@ class Slices:
 
 def completed_mask(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     """Bookings that happened: status ``booked`` and start before ``as_of``."""
-    return (frame["status"] == "booked").fillna(False) & (frame["occurred_at"] < as_of).fillna(False)
+    return (frame["status"] == "booked") & (frame["occurred_at"] < as_of)
 
 
 def primary_currency(frame: pd.DataFrame) -> str:
     """The most frequent currency (ties: alphabetical); ``"EUR"`` when none is known."""
-    counts = frame["currency"].dropna().value_counts()
+    counts = value_counts(frame["currency"])
     if counts.empty:
         return "EUR"
     top = counts[counts == counts.max()].index
@@ -163,3 +164,26 @@ def top_keys(counts: pd.Series, limit: int) -> list[str]:
     frame = pd.DataFrame({"key": counts.index.astype(str), "n": counts.to_numpy()})
     frame = frame[frame["n"] > 0].sort_values(["n", "key"], ascending=[False, True], kind="mergesort")
     return [str(k) for k in frame["key"].head(limit)]
+
+
+def categorical(series: pd.Series, *, fill: str | None = None) -> pd.Series:
+    """``series`` as a categorical (one hash pass; later comparisons and counts are cheap).
+
+    Missing values become ``fill`` when given, else stay missing.
+    """
+    codes, uniques = pd.factorize(series.astype(object).to_numpy())
+    categories = [str(u) for u in uniques]
+    if fill is not None and (codes < 0).any():
+        if fill not in categories:
+            categories.append(fill)
+        codes = np.where(codes < 0, categories.index(fill), codes)
+    cat = pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object))
+    return pd.Series(cat, index=series.index)
+
+
+def value_counts(series: pd.Series) -> pd.Series:
+    """Non-zero counts per value, indexed by plain strings (missing values not counted)."""
+    counts = series.value_counts()
+    counts = counts[counts > 0]
+    counts.index = pd.Index([str(k) for k in counts.index], dtype=object)
+    return counts.astype("int64")

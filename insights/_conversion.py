@@ -15,8 +15,8 @@ from insights.models import Fact
 def _rates(frame: pd.DataFrame, as_of: pd.Timestamp, currency: str) -> dict[str, float | None]:
     n = len(frame)
     done = completed_mask(frame, as_of)
-    revenue = float(frame.loc[done & (frame["currency"] == currency).fillna(False), "amount"].sum())
-    per_person = frame.loc[frame["email"].notna()].groupby("email").size()
+    revenue = float(frame.loc[done & (frame["currency"] == currency), "amount"].sum())
+    per_person = frame.loc[(frame["person"] >= 0).to_numpy()].groupby("person").size()
     return {
         "completion_rate": pct(float(done.sum()), n),
         "cancellation_rate": pct(float((frame["status"] == "cancelled").sum()), n),

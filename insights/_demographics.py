@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights._common import Slices, distribution_facts, make_fact, pct, top_keys
+from insights._common import Slices, distribution_facts, make_fact, pct, top_keys, value_counts
 from insights.models import Fact, FactTable
 
 #: A domain is named only when at least this many distinct people use it (k-anonymity style).
@@ -22,26 +22,24 @@ FREQUENCY_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 
 
 def _people(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per person in ``frame``: email, bookings, latest timezone and language."""
-    rows = frame[frame["email"].notna()]
-    if rows.empty:
-        return pd.DataFrame({"email": [], "bookings": [], "timezone": [], "language": []})
-    ordered = rows.sort_values("occurred_at", kind="mergesort")
-    last = ordered.drop_duplicates("email", keep="last").set_index("email")
-    counts = rows.groupby("email").size()
-    out = pd.DataFrame(
+    """One row per person in ``frame``: person code, bookings, domain, latest timezone and language."""
+    rows = frame[(frame["person"] >= 0).to_numpy()]
+    ordered = rows.sort_values("occurred_at", kind="stable")
+    last = ordered.drop_duplicates("person", keep="last").set_index("person")
+    counts = rows.groupby("person").size()
+    return pd.DataFrame(
         {
-            "bookings": counts,
-            "timezone": last["timezone"].reindex(counts.index),
-            "language": last["language"].reindex(counts.index),
+            "person": counts.index.to_numpy(),
+            "bookings": counts.to_numpy(),
+            "domain": last["domain"].reindex(counts.index).to_numpy(),
+            "timezone": last["timezone"].reindex(counts.index).to_numpy(),
+            "language": last["language"].reindex(counts.index).to_numpy(),
         }
     )
-    out.index.name = "email"
-    return out.reset_index()
 
 
 def _new_returning(people: pd.DataFrame, first_seen: pd.Series, start: pd.Timestamp) -> tuple[int, int]:
-    seen = first_seen.reindex(people["email"])
+    seen = first_seen.reindex(people["person"])
     returning = int((seen < start).sum())
     return len(people) - returning, returning
 
@@ -56,21 +54,18 @@ def _frequency(people: pd.DataFrame) -> pd.Series:
 
 
 def _domains(people: pd.DataFrame) -> pd.Series:
-    if people.empty:
-        return pd.Series(dtype="int64")
-    domain = people["email"].astype("string").str.rsplit("@", n=1).str[-1]
-    return domain.value_counts()
+    return value_counts(people["domain"])
 
 
 def _labels(people: pd.DataFrame, column: str) -> pd.Series:
-    return people[column].fillna("unknown").value_counts()
+    return value_counts(people[column])
 
 
 def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
     """People, new vs returning, booking-frequency distribution, email domains, timezones, languages."""
     cur, prev = _people(s.current), _people(s.previous)
-    known = s.all_bookings[s.all_bookings["email"].notna()]
-    first_seen = known.groupby("email")["occurred_at"].min()
+    known = s.all_bookings[(s.all_bookings["person"] >= 0).to_numpy()]
+    first_seen = known.groupby("person")["occurred_at"].min()
     new_cur, ret_cur = _new_returning(cur, first_seen, s.window.start)
     new_prev, ret_prev = _new_returning(prev, first_seen, s.previous_window.start)
     total = len(cur)

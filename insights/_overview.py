@@ -10,7 +10,9 @@ from insights.models import Fact
 
 def _revenue_by_currency(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     done = frame[completed_mask(frame, as_of)]
-    return done.groupby("currency", dropna=True)["amount"].sum().astype("float64")
+    sums = done.groupby("currency", observed=True, dropna=True)["amount"].sum().astype("float64")
+    sums.index = pd.Index([str(k) for k in sums.index], dtype=object)
+    return sums
 
 
 def _avg_lead_days(frame: pd.DataFrame) -> float | None:

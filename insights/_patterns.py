@@ -17,6 +17,7 @@ from insights._common import (
     local_times,
     make_fact,
     top_keys,
+    value_counts,
 )
 from insights.models import Fact, FactTable
 
@@ -124,14 +125,14 @@ def patterns_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
             _median_lead_days(s.previous),
         )
     )
-    svc_cur = s.current["service"].fillna("unknown").value_counts()
-    svc_prev = s.previous["service"].fillna("unknown").value_counts()
+    svc_cur = value_counts(s.current["service"])
+    svc_prev = value_counts(s.previous["service"])
     services = top_keys(svc_cur, TOP_N)
     facts += distribution_facts(
         "patterns.service", "Bookings of service {key}", "count", svc_cur, svc_prev, keys=services, other=True
     )
-    prov_cur = s.current["provider"].fillna("unknown").value_counts()
-    prov_prev = s.previous["provider"].fillna("unknown").value_counts()
+    prov_cur = value_counts(s.current["provider"])
+    prov_prev = value_counts(s.previous["provider"])
     providers = top_keys(prov_cur, TOP_N)
     aliases = {name: f"P{i}" for i, name in enumerate(providers, start=1)}
     facts += distribution_facts(

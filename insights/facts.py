@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
-from insights._common import Slices
+from insights._common import Slices, categorical
 from insights._conversion import conversion_facts
 from insights._demographics import demographics_facts
 from insights._overview import overview_facts
@@ -50,15 +51,43 @@ def parse_analysis_types(value: str | Sequence[str]) -> list[AnalysisType]:
 
 
 def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """Only the columns facts use, deleted rows dropped, datetimes as UTC."""
+    """Only what facts use, deleted rows dropped, datetimes UTC, strings as categoricals.
+
+    ``person`` is an integer code per normalised email (-1 when missing) and ``domain`` the email's
+    domain, so nothing downstream handles an email address.
+    """
     missing = [c for c in _COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"bookings frame lacks columns {missing}")
-    out = frame.loc[frame["status"] != "deleted", list(_COLUMNS)]
-    for col in ("occurred_at", "created_at"):
-        if not isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out = out.assign(**{col: pd.to_datetime(out[col], utc=True)})
-    return out.assign(amount=out["amount"].astype("Float64").fillna(0.0).astype("float64"))
+    codes, emails = pd.factorize(frame["email"].astype(object).to_numpy())
+    domains = np.array([str(e).rpartition("@")[2] for e in emails], dtype=object)
+    dom_codes, dom_names = pd.factorize(domains)
+    row_dom = np.where(codes >= 0, dom_codes[np.maximum(codes, 0)] if len(dom_codes) else -1, -1)
+    out = pd.DataFrame(
+        {
+            "person": codes.astype("int64"),
+            "domain": pd.Categorical.from_codes(row_dom, categories=pd.Index([str(d) for d in dom_names])),
+            "status": categorical(frame["status"], fill="unknown").array,
+            "occurred_at": _utc(frame["occurred_at"]).array,
+            "created_at": _utc(frame["created_at"]).array,
+            "service": categorical(frame["service"], fill="unknown").array,
+            "provider": categorical(frame["provider"], fill="unknown").array,
+            "amount": frame["amount"].astype("Float64").fillna(0.0).astype("float64").to_numpy(),
+            "currency": categorical(frame["currency"]).array,
+            "timezone": categorical(frame["timezone"], fill="unknown").array,
+            "language": categorical(frame["language"], fill="unknown").array,
+        }
+    )
+    return out[(out["status"] != "deleted").to_numpy()].reset_index(drop=True)
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    out: pd.Series = (
+        series.dt.tz_convert("UTC")
+        if isinstance(series.dtype, pd.DatetimeTZDtype)
+        else pd.to_datetime(series, utc=True)
+    )
+    return out
 
 
 def slice_windows(
@@ -74,10 +103,18 @@ def slice_windows(
     ``bookings`` must cover the window and the previous window. ``history`` (optional, may overlap
     ``bookings``) adds earlier bookings so people can be told apart as new or returning.
     """
-    prepared = _prepare(bookings)
-    everything = prepared
+    frames = [bookings.loc[:, list(_COLUMNS)]]
     if history is not None and not history.empty:
-        everything = pd.concat([prepared, _prepare(history)], ignore_index=True)
+        frames.append(history.loc[:, list(_COLUMNS)])
+    # one frame so person codes agree between the window and the history
+    combined = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    everything = _prepare(combined)
+    prepared = everything
+    if len(frames) > 1:
+        is_main = np.zeros(len(combined), dtype=bool)
+        is_main[: len(bookings)] = True
+        kept = (combined["status"] != "deleted").fillna(True).to_numpy()
+        prepared = everything[is_main[kept]]
     prev_window = window.previous()
     occ = prepared["occurred_at"]
     cur = prepared[(occ >= window.start) & (occ < window.end)]
