@@ -6,12 +6,12 @@ a ticket, a webinar registration, an attendance). Pure data definitions only.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import pandas as pd
 
 #: Column name -> pandas dtype. Datetimes are UTC (tz-aware).
-INTERACTION_DTYPES: Final[dict[str, str]] = {
+INTERACTION_DTYPES: Final[dict[str, Any]] = {
     "source": "string",  # easyappointments | eventbrite | zoom | poshvip | platform
     "source_id": "string",  # unique within source (appointment id, attendee id, ...)
     "email_raw": "string",  # as the source gave it
@@ -66,7 +66,9 @@ def coerce_interactions(frame: pd.DataFrame) -> pd.DataFrame:
             else:
                 out[col] = series.astype(dtype)
         else:
-            out[col] = pd.Series(pd.NA, index=frame.index, dtype=dtype) if not dtype.startswith(
-                "datetime64"
-            ) else pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+            out[col] = (
+                pd.Series(pd.NA, index=frame.index, dtype=dtype)
+                if not dtype.startswith("datetime64")
+                else pd.Series(pd.NaT, index=frame.index, dtype=dtype)
+            )
     return out.reset_index(drop=True)
