@@ -34,6 +34,7 @@ class Narration(BaseModel):
     requests: int
     input_tokens: int
     output_tokens: int
+    notes: list[str] = []
 
 
 Ask = Callable[[str], Awaitable[NarratorReply]]

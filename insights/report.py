@@ -38,6 +38,7 @@ class Report(BaseModel):
     html_path: str | None = None
     input_tokens: int | None = None
     output_tokens: int | None = None
+    notes: list[str] = Field(default_factory=list)
 
     def table(self, table_id: str) -> FactTable | None:
         """The table with ``table_id``, if present."""
@@ -53,6 +54,7 @@ def build_report(
     dropped: list[DroppedInsight] | None = None,
     input_tokens: int | None = None,
     output_tokens: int | None = None,
+    notes: list[str] | None = None,
 ) -> Report:
     """Assemble a :class:`Report` from a fact sheet and its (validated) insights."""
     return Report(
@@ -68,6 +70,7 @@ def build_report(
         generated_at=generated_at,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
+        notes=notes or [],
     )
 
 
@@ -136,7 +139,9 @@ def render_markdown(report: Report, *, charts: bool = True) -> str:
 
     Charts are inline SVG embedded as ``data:`` image URIs (no external assets).
     """
-    out = ["# Booking insights", "", _window_line(report), "", "## Insights", ""]
+    out = ["# Booking insights", "", _window_line(report), ""]
+    out += [f"> {note}" for note in report.notes] + ([""] if report.notes else [])
+    out += ["## Insights", ""]
     for ins in report.insights:
         out += [f"### {ins.title}", "", ins.text, ""]
         if ins.suggested_action:
@@ -191,6 +196,7 @@ def render_html(report: Report) -> str:
         f"<title>Booking insights {w.date_from} to {w.date_to}</title><style>{_CSS}</style></head><body>",
         "<h1>Booking insights</h1>",
         f"<p>{escape(_window_line(report)).replace('**', '')}</p>",
+        *(f"<p class='dropped'>{escape(note)}</p>" for note in report.notes),
         "<h2>Insights</h2>",
     ]
     for ins in report.insights:

@@ -8,7 +8,10 @@ fields) and error shape (``{"type": "error", "error": {...}, "request_id": ...}`
 It plays a well-behaved narrator: it reads the facts table inside ``<facts>`` from the user
 message and returns insights whose numbers are copied from the facts they cite.
 
-Knobs, in ``ctx.state["anthropic"]`` (see :func:`twin_state`):
+Faults come two ways. The framework's generic ones (``ctx.faults.queue("anthropic", "429"|"5xx")``
+or a random rate) answer with :data:`FAULTS`: a real-shaped 429 ``rate_limit_error`` with
+``retry-after`` and a 529 ``overloaded_error``. Anthropic-specific knobs live in
+``ctx.state["anthropic"]`` (see :func:`twin_state`):
 
 - ``faults``: a queue consumed one per request: ``"rate_limit"`` (429 ``rate_limit_error`` with
   ``retry-after``), ``"overloaded"`` (529 ``overloaded_error``), ``"spend_limit"`` (429 with
@@ -22,34 +25,20 @@ Knobs, in ``ctx.state["anthropic"]`` (see :func:`twin_state`):
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import random
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import fastapi
-import uvicorn
 from fastapi.responses import JSONResponse
+
+from sandbox.framework import FaultProfile
 
 SLIPPED_NUMBER = "987,654"
 _FACTS = re.compile(r"<facts>\s*(.*?)\s*</facts>", re.DOTALL)
 _FEEDBACK = re.compile(r"<feedback>\s*(.*?)\s*</feedback>", re.DOTALL)
-
-
-@dataclass
-class TwinContext:
-    """The minimal context a twin needs (the sandbox framework passes its own with these fields)."""
-
-    world: Any = None
-    state: dict[str, Any] = field(default_factory=dict)
-    rng: random.Random = field(default_factory=lambda: random.Random(0))
 
 
 def twin_state(ctx: Any) -> dict[str, Any]:
@@ -159,9 +148,24 @@ def _insights(facts: list[dict[str, Any]], feedback: list[dict[str, Any]] | None
     return [_insight(f) for f in numeric[:5]]
 
 
+FAULTS = FaultProfile(
+    rate_limited=lambda: _fault_response("rate_limit", {"retry_after": "2"}),
+    server_error=lambda: _fault_response("overloaded", {}),
+)
+
+
 def build_app(ctx: Any) -> fastapi.FastAPI:
     """The twin's ASGI app (``POST /v1/messages``); ``ctx`` has ``.state`` (and ``.world``, ``.rng``)."""
     app = fastapi.FastAPI(title="Anthropic twin")
+    state = twin_state(ctx)
+    hooks = getattr(ctx, "stats_hooks", None)
+    if hooks is not None:
+        hooks["anthropic"] = lambda: {
+            "calls": state["calls"],
+            "messages": len(state["requests"]),
+            "pending_faults": list(state["faults"]),
+            "ungrounded": state["ungrounded"],
+        }
 
     @app.post("/v1/messages")
     async def create_message(request: fastapi.Request) -> JSONResponse:
@@ -252,31 +256,3 @@ def build_app(ctx: Any) -> fastapi.FastAPI:
         )
 
     return app
-
-
-@contextlib.contextmanager
-def serve_twin(ctx: Any, *, prefix: str = "/anthropic") -> Iterator[str]:
-    """Run the twin with uvicorn on a free loopback port in a thread; yield its SDK ``base_url``.
-
-    For tests and the bench when the sandbox framework is not in use.
-    """
-    root = fastapi.FastAPI()
-    root.mount(prefix, build_app(ctx))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(root, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("anthropic twin did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}{prefix}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()

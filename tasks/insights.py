@@ -1,0 +1,100 @@
+"""Prefect tasks for booking insights: compute facts, narrate them (Claude or deterministic)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import pandas as pd
+from prefect import task
+
+from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
+from insights.facts import compute_facts
+from insights.generate import Ask, Narration, NarratorReply, narrate, parse_tool_input
+from insights.models import AnalysisType, FactSheet
+from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights
+from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
+
+log = logging.getLogger(__name__)
+
+
+def claude_ask(client: ClaudeClient) -> Ask:
+    """Bind the insights prompt and tool to ``client`` as an :data:`~insights.generate.Ask`."""
+
+    async def ask(user: str) -> NarratorReply:
+        call = await client.call_tool(system=SYSTEM_INSTRUCTIONS, user=user, tool=INSIGHTS_TOOL)
+        return parse_tool_input(
+            call.input,
+            model=call.model,
+            input_tokens=call.input_tokens + call.cache_creation_input_tokens + call.cache_read_input_tokens,
+            output_tokens=call.output_tokens,
+        )
+
+    return ask
+
+
+def deterministic_narration(sheet: FactSheet, notes: list[str] | None = None) -> Narration:
+    """The narration used without Claude: template insights, ``model="deterministic"``."""
+    return Narration(
+        insights=deterministic_insights(sheet),
+        dropped=[],
+        model=DETERMINISTIC_MODEL,
+        requests=0,
+        input_tokens=0,
+        output_tokens=0,
+        notes=notes or [],
+    )
+
+
+async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None) -> Narration:
+    """Claude's grounded narration when ``ANTHROPIC_API_KEY`` is set, else the deterministic one.
+
+    A Claude failure that survived the bounded retries (spend cap, outage) falls back to the
+    deterministic narrative and says so in ``notes``, so the report still gets written.
+    """
+    settings = settings or ClaudeSettings()
+    if not settings.configured:
+        return deterministic_narration(sheet)
+    try:
+        async with ClaudeClient(settings) as client:
+            return await narrate(sheet, claude_ask(client))
+    except ClaudeError as exc:
+        log.error("Claude narration failed, using the deterministic narrative: %s", exc)
+        return deterministic_narration(sheet, notes=[f"Claude unavailable ({type(exc).__name__}): {exc}"])
+
+
+@task(name="compute-booking-facts")
+def compute_facts_task(
+    bookings: pd.DataFrame,
+    date_from: date,
+    date_to: date,
+    analysis_types: Sequence[AnalysisType],
+    as_of: datetime,
+    history: pd.DataFrame | None = None,
+) -> FactSheet:
+    """Facts for the window (pure pandas; see :func:`insights.facts.compute_facts`)."""
+    sheet = compute_facts(
+        bookings,
+        date_from=date_from,
+        date_to=date_to,
+        analysis_types=analysis_types,
+        as_of=as_of,
+        history=history,
+    )
+    log.info("computed %d facts from %d bookings", len(sheet.facts), len(bookings))
+    return sheet
+
+
+@task(name="narrate-booking-facts")
+async def narrate_task(sheet: FactSheet) -> Narration:
+    """Narrate the facts (Claude or deterministic); Claude errors are handled inside."""
+    narration = await narrate_sheet(sheet)
+    log.info(
+        "narration by %s: %d insights, %d dropped, %d requests",
+        narration.model,
+        len(narration.insights),
+        len(narration.dropped),
+        narration.requests,
+    )
+    return narration
