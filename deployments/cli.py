@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import os
 import sys
@@ -96,6 +98,8 @@ def run_flow(
         raise typer.BadParameter(str(exc)) from exc
     try:
         result = flow_obj(**_parse_params(param or []))
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
     except DatabaseNotMigrated as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -156,20 +160,6 @@ def serve() -> None:
     from deployments.serve import serve_all
 
     serve_all()
-
-
-def _register_optional(module: str, name: str | None = None) -> None:
-    """Attach a room's sub-commands if that room is present."""
-    try:
-        mod = __import__(module, fromlist=["app"])
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return
-        raise
-    if name is None:
-        app.registered_commands.extend(mod.app.registered_commands)
-    else:
-        app.add_typer(mod.app, name=name)
 
 
 from deployments import cli_sandbox  # noqa: E402
