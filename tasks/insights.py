@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from prefect import task
+from prefect.cache_policies import NO_CACHE
+from sqlalchemy import Engine
 
 from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
 from insights.facts import compute_facts
@@ -15,6 +17,12 @@ from insights.generate import Ask, Narration, NarratorReply, narrate, parse_tool
 from insights.models import AnalysisType, FactSheet
 from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
+from insights.report import Report
+from store.db import session_scope
+from store.interactions import load_interactions
+from store.models import InsightReport
+
+SOURCE = "easyappointments"
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +72,41 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
         return deterministic_narration(sheet, notes=[f"Claude unavailable ({type(exc).__name__}): {exc}"])
 
 
-@task(name="compute-booking-facts")
+@task(name="load-bookings", cache_policy=NO_CACHE)
+def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Stored EasyAppointments bookings from ``date_from`` to ``date_to`` (inclusive), and the
+    earlier bookings of the same people (so new and returning customers can be told apart)."""
+    with session_scope(engine) as session:
+        bookings = load_interactions(session, sources=[SOURCE], occurred_from=date_from, occurred_to=date_to)
+        bookings = bookings[bookings["kind"] == "booking"].reset_index(drop=True)
+        emails = [str(e) for e in bookings["email"].dropna().unique()]
+        history = load_interactions(
+            session, sources=[SOURCE], emails=emails, occurred_to=date_from - timedelta(days=1)
+        )
+    history = history[history["kind"] == "booking"].reset_index(drop=True)
+    log.info("loaded %d bookings and %d earlier bookings", len(bookings), len(history))
+    return bookings, history
+
+
+@task(name="save-insight-report", cache_policy=NO_CACHE)
+def save_report_task(engine: Engine, report: Report, analysis_type: str) -> int:
+    """Store ``report`` in ``insight_reports``; returns its id."""
+    with session_scope(engine) as session:
+        row = InsightReport(
+            created_at=report.generated_at,
+            date_from=report.window.date_from,
+            date_to=report.window.date_to,
+            analysis_type=analysis_type,
+            model=report.model,
+            report=report.model_dump(mode="json"),
+            html_path=report.html_path,
+        )
+        session.add(row)
+        session.flush()
+        return int(row.id)
+
+
+@task(name="compute-booking-facts", cache_policy=NO_CACHE)
 def compute_facts_task(
     bookings: pd.DataFrame,
     date_from: date,
@@ -86,7 +128,7 @@ def compute_facts_task(
     return sheet
 
 
-@task(name="narrate-booking-facts")
+@task(name="narrate-booking-facts", cache_policy=NO_CACHE)
 async def narrate_task(sheet: FactSheet) -> Narration:
     """Narrate the facts (Claude or deterministic); Claude errors are handled inside."""
     narration = await narrate_sheet(sheet)
