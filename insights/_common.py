@@ -171,8 +171,13 @@ def categorical(series: pd.Series, *, fill: str | None = None) -> pd.Series:
 
     Missing values become ``fill`` when given, else stay missing.
     """
-    codes, uniques = pd.factorize(series.astype(object).to_numpy())
-    categories = [str(u) for u in uniques]
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        # already coded: reuse the codes instead of hashing every row again
+        codes = series.cat.codes.to_numpy(dtype="int64")
+        categories = [str(c) for c in series.cat.categories]
+    else:
+        codes, uniques = pd.factorize(series.astype(object).to_numpy())
+        categories = [str(u) for u in uniques]
     if fill is not None and (codes < 0).any():
         if fill not in categories:
             categories.append(fill)

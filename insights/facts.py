@@ -59,7 +59,10 @@ def _prepare(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in _COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"bookings frame lacks columns {missing}")
-    codes, emails = pd.factorize(frame["email"].astype(object).to_numpy())
+    email = frame["email"]
+    codes, emails = pd.factorize(
+        email.astype(object).to_numpy() if email.dtype != object else email.to_numpy()
+    )
     domains = np.array([str(e).rpartition("@")[2] for e in emails], dtype=object)
     dom_codes, dom_names = pd.factorize(domains)
     row_dom = np.where(codes >= 0, dom_codes[np.maximum(codes, 0)] if len(dom_codes) else -1, -1)
