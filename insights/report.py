@@ -89,6 +89,35 @@ def _charts(report: Report) -> list[tuple[str, str]]:
     return out
 
 
+_SPARK = "▁▂▃▄▅▆▇█"
+_SHADE = " ░▒▓█"
+
+
+def _scale(values: list[float], glyphs: str) -> str:
+    peak = max(values, default=0.0)
+    if peak <= 0:
+        return glyphs[0] * len(values)
+    return "".join(glyphs[min(len(glyphs) - 1, round(v / peak * (len(glyphs) - 1)))] for v in values)
+
+
+def _text_charts(report: Report) -> list[str]:
+    """Bookings per day as a sparkline and the weekday x hour heatmap as shaded characters."""
+    lines: list[str] = []
+    daily = report.table("patterns.daily")
+    if daily is not None and daily.rows:
+        values = [float(r[1]) if isinstance(r[1], int | float) else 0.0 for r in daily.rows]
+        lines += [f"bookings per day {daily.rows[0][0]}..{daily.rows[-1][0]}", _scale(values, _SPARK), ""]
+    grid = report.table("patterns.weekday_hour")
+    if grid is not None:
+        cells = [[float(v) if isinstance(v, int | float) else 0.0 for v in r[1:]] for r in grid.rows]
+        peak = max((v for row in cells for v in row), default=0.0)
+        lines.append("weekday x hour    " + "".join(str(h % 10) for h in range(24)))
+        for row, values in zip(grid.rows, cells, strict=True):
+            shaded = _scale([*values, peak], _SHADE)[:-1]
+            lines.append(f"{row[0]!s:<17} {shaded}")
+    return lines
+
+
 def _cell(value: object) -> str:
     if value is None:
         return ""
@@ -157,6 +186,8 @@ def render_markdown(report: Report, *, charts: bool = True) -> str:
         for title, svg in _charts(report):
             data = base64.b64encode(svg.encode()).decode()
             out += [f"**{title}**", "", f"![{title}](data:image/svg+xml;base64,{data})", ""]
+        # plain-text twins of the charts, for viewers that do not show data: images
+        out += ["```text", *_text_charts(report), "```", ""]
     out += ["## Facts", ""]
     for kind in report.analysis_types:
         rows = [_fact_row(f) for f in report.facts if f.id.startswith(f"{kind}.")]
