@@ -6,7 +6,7 @@ What counts as grounded, for a number written in an insight's title, text or sug
   change, relative change or share of a cited fact, after rounding that fact to the number of
   decimals written (``12.46`` grounds ``12.5`` and ``12``; ``1,234.50`` grounds ``€1,234.5``); an
   integer with trailing zeros may also be a rounding to that many zeros within 5% (``1,200`` for
-  ``1,234``);
+  ``1,234``), except for percents and multipliers (``50%`` does not ground ``47.8%``);
 - percents (``12.5%``, ``12.5 percent``, ``3.2 pp``) must match a percent-like fact number (a
   ``percent`` unit fact, a ``change_pct`` or a ``share``) or 100 x a ratio; a bare ``0.125`` may
   state a ``12.5%`` fact;
@@ -115,7 +115,7 @@ def _close(target: float, token: NumberToken) -> bool:
     tolerance = 0.5 * 10.0 ** (-token.decimals) + 1e-9
     if abs(target - token.value) <= tolerance:
         return True
-    if token.trailing_zeros and token.value:
+    if token.trailing_zeros and token.value and token.kind == "plain":
         coarse = 0.5 * 10.0**token.trailing_zeros
         return abs(target - token.value) <= coarse and abs(target - token.value) <= 0.05 * token.value
     return False

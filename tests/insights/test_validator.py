@@ -142,6 +142,7 @@ def test_grounded(sheet: FactSheet, text: str, ids: list[str]) -> None:
         ("No-shows were 40%.", ["patterns.lead_time.1_3_days"], "40%"),  # a count is not a percent
         ("About 987,654 more than planned.", ["overview.bookings"], "987,654"),
         ("Bookings in 2019 were lower.", ["overview.bookings"], "2019"),  # a year outside the windows
+        ("Lessons took 20% of bookings.", ["patterns.service.lesson"], "20%"),  # 24.3 is not 20 in percent
     ],
 )
 def test_ungrounded(sheet: FactSheet, text: str, ids: list[str], bad: str) -> None:
