@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
 from insights.facts import compute_facts
-from insights.generate import Ask, Narration, NarratorReply, narrate, parse_tool_input
+from insights.generate import Ask, InvalidReplyError, Narration, NarratorReply, narrate, parse_tool_input
 from insights.models import AnalysisType, FactSheet
 from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
@@ -58,7 +58,8 @@ def deterministic_narration(sheet: FactSheet, notes: list[str] | None = None) ->
 async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None) -> Narration:
     """Claude's grounded narration when ``ANTHROPIC_API_KEY`` is set, else the deterministic one.
 
-    A Claude failure that survived the bounded retries (spend cap, outage) falls back to the
+    A Claude failure that survived the bounded retries (spend cap, outage) or an answer that does
+    not match the insights schema falls back to the
     deterministic narrative and says so in ``notes``, so the report still gets written.
     """
     settings = settings or ClaudeSettings()
@@ -67,7 +68,7 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
     try:
         async with ClaudeClient(settings) as client:
             return await narrate(sheet, claude_ask(client))
-    except ClaudeError as exc:
+    except (ClaudeError, InvalidReplyError) as exc:
         log.error("Claude narration failed, using the deterministic narrative: %s", exc)
         return deterministic_narration(sheet, notes=[f"Claude unavailable ({type(exc).__name__}): {exc}"])
 

@@ -140,6 +140,21 @@ async def test_retries_are_bounded(running: RunningSandbox, twin: dict[str, Any]
     assert err.value.status == 529 and twin["calls"] == 5
 
 
+async def test_timeout_is_retried(running: RunningSandbox, twin: dict[str, Any]) -> None:
+    running.ctx.faults.queue("anthropic", "delay", 1)  # the framework holds the request 0.3 s
+    async with ClaudeClient(_settings(running, timeout=0.1)) as client:
+        call = await client.call_tool(system="s", user=USER, tool=TOOL)
+    assert call.attempts == 2
+
+
+async def test_timeouts_are_bounded(running: RunningSandbox, twin: dict[str, Any]) -> None:
+    running.ctx.faults.queue("anthropic", "delay", 3)
+    async with ClaudeClient(_settings(running, timeout=0.1, max_attempts=2)) as client:
+        with pytest.raises(ClaudeUnavailableError, match="APITimeoutError"):
+            await client.call_tool(system="s", user=USER, tool=TOOL)
+    running.ctx.faults.queued.clear()
+
+
 def test_missing_key_is_a_clear_error() -> None:
     with pytest.raises(ClaudeNotConfiguredError, match="ANTHROPIC_API_KEY"):
         ClaudeClient(ClaudeSettings(api_key=None))
