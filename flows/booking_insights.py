@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
@@ -34,15 +35,18 @@ async def booking_insights(
     date_from: date | None = None,
     date_to: date | None = None,
     analysis_type: AnalysisParam = "all",
+    timezone: str = "UTC",
     reports_dir: str = "reports",
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
-    compared with the previous window of equal length. Returns the report as JSON (with its id)."""
+    compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
+    (an IANA name such as ``Europe/Lisbon``). Returns the report as JSON (with its id)."""
     logger = get_run_logger()
     now = datetime.now(UTC)
     window = default_window(date_from, date_to, today=now.date())
     types = parse_analysis_types(analysis_type)
+    ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
     engine = engine_for(database_url)
     previous = window.previous()
     bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
@@ -53,6 +57,7 @@ async def booking_insights(
         types,
         as_of=min(now, window.end.to_pydatetime()),
         history=history,
+        tz=timezone,
     )
     narration = await narrate_task(sheet)
     report = build_report(

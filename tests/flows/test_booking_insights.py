@@ -83,6 +83,7 @@ async def test_claude_report_drops_what_stays_ungrounded(
         date_from=date(2026, 10, 1),
         date_to=date(2026, 10, 14),
         analysis_type="overview",
+        timezone="Europe/Lisbon",
         reports_dir=str(tmp_path),
         database_url=db_url,
     )
@@ -92,6 +93,7 @@ async def test_claude_report_drops_what_stays_ungrounded(
     assert len(result["dropped"]) == 1 and SLIPPED_NUMBER in result["dropped"][0]["insight"]["text"]
     assert all(SLIPPED_NUMBER not in i["text"] for i in result["insights"])
     assert result["input_tokens"] > 0
+    assert {f["id"] for f in result["facts"]} >= {"overview.busiest_weekday", "overview.revenue"}
 
 
 def test_default_window_is_the_last_30_days() -> None:

@@ -111,3 +111,14 @@ def test_empty_window_is_all_zero(literal_bookings: pd.DataFrame) -> None:
     f = sheet.by_id()
     assert f["overview.bookings"].value == 0 and f["overview.bookings"].change_pct is None
     assert f["conversion.completion_rate"].value is None
+
+
+def test_weekday_and_hour_follow_the_timezone(literal_bookings: pd.DataFrame) -> None:
+    sheet = compute_facts(
+        literal_bookings, date_from=WINDOW[0], date_to=WINDOW[1], as_of=AS_OF, tz="America/New_York"
+    )
+    f = sheet.by_id()
+    # 09:00 UTC on Monday 5 October is 05:00 in New York (EDT)
+    assert f["patterns.peak_slot"].value == "Monday 05:00"
+    assert "patterns.hour.05" in f and "patterns.hour.09" not in f
+    assert "(America/New_York)" in f["patterns.hour.05"].label
