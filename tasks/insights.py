@@ -115,6 +115,7 @@ def compute_facts_task(
     analysis_types: Sequence[AnalysisType],
     as_of: datetime,
     history: pd.DataFrame | None = None,
+    tz: str = "UTC",
 ) -> FactSheet:
     """Facts for the window (pure pandas; see :func:`insights.facts.compute_facts`)."""
     sheet = compute_facts(
@@ -124,6 +125,7 @@ def compute_facts_task(
         analysis_types=analysis_types,
         as_of=as_of,
         history=history,
+        tz=tz,
     )
     log.info("computed %d facts from %d bookings", len(sheet.facts), len(bookings))
     return sheet
