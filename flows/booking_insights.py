@@ -11,12 +11,20 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
+from sqlalchemy import Engine
 
 from insights.facts import parse_analysis_types
 from insights.models import Window
 from insights.report import build_report, render_markdown, write_html
 from store.db import engine_for
-from tasks.insights import compute_facts_task, load_bookings_task, narrate_task, save_report_task
+from tasks.easyappointments import extract_easyappointments
+from tasks.insights import (
+    compute_facts_task,
+    load_bookings_task,
+    narrate_task,
+    save_report_task,
+    store_bookings_task,
+)
 
 AnalysisParam = Literal["overview", "demographics", "patterns", "conversion", "all"]
 
@@ -30,18 +38,27 @@ def default_window(date_from: date | None, date_to: date | None, *, today: date,
     return Window(date_from=start, date_to=end)
 
 
+async def refresh_bookings(engine: Engine, date_from: date, date_to: date) -> None:
+    """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
+    extract = await extract_easyappointments(date_from, date_to)
+    written = store_bookings_task(engine, extract)
+    get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
+
+
 @flow(name="booking-insights")
 async def booking_insights(
     date_from: date | None = None,
     date_to: date | None = None,
     analysis_type: AnalysisParam = "all",
     timezone: str = "UTC",
+    refresh: bool = False,
     reports_dir: str = "reports",
     database_url: str | None = None,
 ) -> dict[str, Any]:
     """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
     compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
-    (an IANA name such as ``Europe/Lisbon``). Returns the report as JSON (with its id)."""
+    (an IANA name such as ``Europe/Lisbon``). With ``refresh`` the window and the previous one are
+    first re-read from EasyAppointments into the store. Returns the report as JSON (with its id)."""
     logger = get_run_logger()
     now = datetime.now(UTC)
     window = default_window(date_from, date_to, today=now.date())
@@ -49,6 +66,8 @@ async def booking_insights(
     ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
     engine = engine_for(database_url)
     previous = window.previous()
+    if refresh:
+        await refresh_bookings(engine, previous.date_from, window.date_to)
     bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
     sheet = compute_facts_task(
         bookings,

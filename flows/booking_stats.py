@@ -8,7 +8,7 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
-from flows.booking_insights import default_window
+from flows.booking_insights import default_window, refresh_bookings
 from insights.narrative import format_value
 from store.db import engine_for
 from tasks.insights import compute_facts_task, load_bookings_task
@@ -16,13 +16,19 @@ from tasks.insights import compute_facts_task, load_bookings_task
 
 @flow(name="booking-stats")
 async def booking_stats(
-    date_from: date | None = None, date_to: date | None = None, database_url: str | None = None
+    date_from: date | None = None,
+    date_to: date | None = None,
+    refresh: bool = False,
+    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Overview and conversion numbers for the window (default: the 30 days up to yesterday) with the
-    previous window for comparison. Returns ``{fact id: value}`` plus the window."""
+    previous window for comparison; ``refresh`` re-reads both from EasyAppointments first.
+    Returns ``{fact id: value}`` plus the window."""
     now = datetime.now(UTC)
     window = default_window(date_from, date_to, today=now.date())
     engine = engine_for(database_url)
+    if refresh:
+        await refresh_bookings(engine, window.previous().date_from, window.date_to)
     bookings, history = load_bookings_task(engine, window.previous().date_from, window.date_to)
     sheet = compute_facts_task(
         bookings,

@@ -19,8 +19,9 @@ from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
 from insights.report import Report
 from store.db import session_scope
-from store.interactions import load_interactions
+from store.interactions import load_interactions, mark_vanished, upsert_interactions
 from store.models import InsightReport
+from tasks.extraction import SourceExtract
 
 SOURCE = "easyappointments"
 
@@ -87,6 +88,23 @@ def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[
     history = history[history["kind"] == "booking"].reset_index(drop=True)
     log.info("loaded %d bookings and %d earlier bookings", len(bookings), len(history))
     return bookings, history
+
+
+@task(name="store-extracted-bookings", cache_policy=NO_CACHE)
+def store_bookings_task(engine: Engine, extract: SourceExtract) -> int:
+    """Upsert a fresh extraction; when it read the whole window, mark what vanished as deleted."""
+    with session_scope(engine) as session:
+        written = upsert_interactions(session, extract.frame)
+        if extract.complete:
+            seen = [str(i) for i in extract.frame["source_id"].dropna()]
+            mark_vanished(
+                session,
+                source=extract.source,
+                date_from=extract.date_from,
+                date_to=extract.date_to,
+                seen_ids=seen,
+            )
+    return written
 
 
 @task(name="save-insight-report", cache_policy=NO_CACHE)

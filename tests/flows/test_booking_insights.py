@@ -101,3 +101,26 @@ def test_default_window_is_the_last_30_days() -> None:
     assert (w.date_from, w.date_to) == (date(2026, 10, 27), date(2026, 11, 25))
     with pytest.raises(ValueError):
         default_window(date(2026, 2, 1), date(2026, 1, 1), today=date(2026, 11, 26))
+
+
+async def test_refresh_from_easyappointments_end_to_end(
+    sandbox: RunningSandbox, sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    """EasyAppointments twin -> store -> facts -> Claude twin; nothing personal reaches Claude."""
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    result = await booking_insights(
+        analysis_type="all", refresh=True, reports_dir=str(tmp_path), database_url=url
+    )
+    facts = {f["id"]: f for f in result["facts"]}
+    assert facts["overview.bookings"]["value"] > 0 and facts["overview.bookings"]["previous"] > 0
+    assert result["model"] == "claude-sonnet-4-5" and result["insights"]
+    assert sandbox.ctx.requests["easyappointments"]
+    bodies = "\n".join(twin_state(sandbox.ctx)["raw_bodies"])
+    assert "overview.bookings" in bodies
+    world = sandbox.ctx.world
+    lowered = bodies.lower()
+    assert not [p.email for p in world.people if p.email.lower() in lowered]
+    assert not [p.phone for p in world.people if p.phone and p.phone in bodies]
+    assert not [p for p in world.people if f"{p.first_name} {p.last_name}" in bodies]
+    staff = [f"{p['firstName']} {p['lastName']}" for p in world.providers]
+    assert not [s for s in staff if s in bodies]
