@@ -19,50 +19,19 @@ window and compare what they held for it with what came back (:func:`mark_vanish
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, tzinfo
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
 
+from audience.identity import normalise_emails
 from audience.schema import coerce_interactions
+from audience.status import StatusMapping, map_booking_status
 
 SOURCE: Final = "easyappointments"
 DROPPED_ATTR: Final = "dropped_drafts"
-
-# The same contract as audience.identity.normalise_emails (kept local until that module
-# is on main): whitespace removed, lower-cased, <NA> unless it looks like local@domain.tld.
-_EMAIL_RE: Final = re.compile(
-    r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
-)
-_WHITESPACE_RE: Final = re.compile(r"\s+")
-
-
-class StatusPatterns(Protocol):
-    """Substring patterns per mapped status (``audience.status.StatusMapping`` fits)."""
-
-    @property
-    def cancelled(self) -> tuple[str, ...]: ...
-    @property
-    def no_show(self) -> tuple[str, ...]: ...
-    @property
-    def dropped(self) -> tuple[str, ...]: ...
-    @property
-    def default(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class DefaultStatusPatterns:
-    """The default EasyAppointments status mapping (see module doc)."""
-
-    cancelled: tuple[str, ...] = ("cancel",)
-    no_show: tuple[str, ...] = ("no show", "noshow", "no-show", "no_show")
-    dropped: tuple[str, ...] = ("draft",)
-    default: str = "booked"
-
 
 _APPOINTMENT_COLUMNS = ("id", "book", "start", "status", "customerId", "providerId", "serviceId")
 _CUSTOMER_COLUMNS = ("id", "email", "firstName", "lastName", "phone", "timezone", "language")
@@ -114,44 +83,9 @@ def to_utc(values: pd.Series, tz: tzinfo | str) -> pd.Series:
     return local.dt.tz_convert("UTC")
 
 
-def _per_unique(values: pd.Series, fn: Any) -> pd.Series:
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = [fn(u) for u in np.asarray(uniques, dtype=object)]
-    lookup = np.array([*mapped, fn(None)], dtype=object)
-    out = lookup[np.where(codes < 0, len(lookup) - 1, codes)]
-    return pd.Series(pd.array(out, dtype="string"), index=values.index)
-
-
 def _blank_to_na(values: pd.Series) -> pd.Series:
     text = values.astype("string")
     return text.where(text.str.strip() != "")
-
-
-def normalise_emails(emails: pd.Series) -> pd.Series:
-    """Trimmed, whitespace-free, lower-cased emails; ``<NA>`` when missing or implausible."""
-
-    def one(value: object) -> str | None:
-        if value is None or value is pd.NA or not isinstance(value, str):
-            return None
-        cleaned = _WHITESPACE_RE.sub("", value).lower()
-        return cleaned if len(cleaned) <= 254 and _EMAIL_RE.fullmatch(cleaned) else None
-
-    return _per_unique(emails, one)
-
-
-def map_status(statuses: pd.Series, mapping: StatusPatterns | None = None) -> pd.Series:
-    """Free-text status → ``cancelled`` / ``no_show`` / default; ``<NA>`` for dropped (drafts)."""
-    m = mapping or DefaultStatusPatterns()
-    rules = [(m.cancelled, "cancelled"), (m.no_show, "no_show"), (m.dropped, None)]
-
-    def one(value: object) -> str | None:
-        text = " ".join(str(value).lower().split()) if isinstance(value, str) else ""
-        for patterns, status in rules:
-            if any(p.strip().lower() in text for p in patterns if p.strip()):
-                return status
-        return m.default
-
-    return _per_unique(statuses, one)
 
 
 class AppointmentMapper:
@@ -170,7 +104,7 @@ class AppointmentMapper:
         providers: Iterable[Any],
         *,
         tz: tzinfo | str,
-        status_mapping: StatusPatterns | None = None,
+        status_mapping: StatusMapping | None = None,
     ) -> None:
         people = _columns(customers, _CUSTOMER_COLUMNS).rename(
             columns={
@@ -205,7 +139,7 @@ class AppointmentMapper:
         ``appointments`` are records, or a frame of :func:`appointment_columns`.
         """
         appts = _columns(appointments, _APPOINTMENT_COLUMNS)
-        status = map_status(appts["status"], self.status_mapping)
+        status = map_booking_status(appts["status"], self.status_mapping)
         keep = status.notna().to_numpy()
         self.dropped += int((~keep).sum())
         appts = appts.loc[keep].reset_index(drop=True)
@@ -245,7 +179,7 @@ def appointments_to_interactions(
     providers: Iterable[Any],
     *,
     tz: tzinfo | str,
-    status_mapping: StatusPatterns | None = None,
+    status_mapping: StatusMapping | None = None,
 ) -> pd.DataFrame:
     """One interactions row per appointment (``kind="booking"``), drafts dropped.
 

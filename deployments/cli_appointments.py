@@ -19,7 +19,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 
-from audience.from_easyappointments import map_status
+from audience.status import map_booking_status
 from connectors._http import ConnectorError
 from connectors.easyappointments import (
     Appointment,
@@ -52,7 +52,7 @@ def _rows(
 ) -> list[dict[str, Any]]:
     import pandas as pd
 
-    mapped = map_status(pd.Series([a.status for a in appointments], dtype="object"))
+    mapped = map_booking_status(pd.Series([a.status for a in appointments], dtype="object"))
     zone = settings.zone
     rows = []
     for appointment, status in zip(appointments, mapped.tolist(), strict=True):

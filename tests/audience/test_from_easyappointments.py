@@ -14,11 +14,10 @@ from audience.from_easyappointments import (
     AppointmentMapper,
     appointment_columns,
     appointments_to_interactions,
-    map_status,
     mark_vanished,
-    normalise_emails,
 )
 from audience.schema import INTERACTION_COLUMNS, INTERACTION_DTYPES
+from audience.status import StatusMapping, map_booking_status
 
 CUSTOMERS = [
     {
@@ -105,19 +104,13 @@ def test_aware_datetimes_are_only_converted() -> None:
     ],
 )
 def test_status_mapping(raw: str | None, expected: str | None) -> None:
-    mapped = map_status(pd.Series([raw], dtype="object")).iloc[0]
+    mapped = map_booking_status(pd.Series([raw], dtype="object")).iloc[0]
     assert (mapped if mapped is not pd.NA else None) == expected
 
 
 def test_custom_status_patterns() -> None:
-    @dataclass(frozen=True)
-    class Patterns:
-        cancelled: tuple[str, ...] = ("annul",)
-        no_show: tuple[str, ...] = ("absent",)
-        dropped: tuple[str, ...] = ("brouillon",)
-        default: str = "booked"
-
-    mapped = map_status(pd.Series(["Annulé", "Absent", "Brouillon", "Cancelled"]), Patterns())
+    patterns = StatusMapping(cancelled=("annul",), no_show=("absent",), dropped=("brouillon",))
+    mapped = map_booking_status(pd.Series(["Annulé", "Absent", "Brouillon", "Cancelled"]), patterns)
     assert mapped.tolist()[:2] == ["cancelled", "no_show"]
     assert mapped.isna().tolist() == [False, False, True, False]
     assert mapped.iloc[3] == "booked"
@@ -204,11 +197,6 @@ def test_models_and_mappings_give_the_same_frame() -> None:
 def test_empty_input_gives_an_empty_typed_frame() -> None:
     frame = appointments_to_interactions([], CUSTOMERS, SERVICES, PROVIDERS, tz="UTC")
     assert frame.empty and list(frame.columns) == INTERACTION_COLUMNS
-
-
-def test_normalise_emails() -> None:
-    got = normalise_emails(pd.Series([" A@B.co ", "x@y", None, "Ö@b.com", "a @b.com"], dtype="object"))
-    assert got.tolist() == ["a@b.co", pd.NA, pd.NA, pd.NA, "a@b.com"]
 
 
 def test_vectorised_on_twenty_thousand_rows() -> None:
