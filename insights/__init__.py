@@ -1,1 +1,1 @@
-"""insights package."""
+"""Booking insights: pure facts, prompt, number validator, deterministic narrative and report rendering."""

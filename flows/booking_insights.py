@@ -1,0 +1,107 @@
+"""Flow ``booking-insights``: facts from stored EasyAppointments bookings, narrated by Claude
+(aggregates only, every number checked) or deterministically, published as a markdown artifact,
+a self-contained HTML file and a stored report."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_markdown_artifact
+from sqlalchemy import Engine
+
+from insights.facts import parse_analysis_types
+from insights.models import Window
+from insights.report import build_report, render_markdown, write_html
+from store.db import engine_for
+from tasks.easyappointments import extract_easyappointments
+from tasks.insights import (
+    compute_facts_task,
+    load_bookings_task,
+    narrate_task,
+    save_report_task,
+    store_bookings_task,
+)
+
+AnalysisParam = Literal["overview", "demographics", "patterns", "conversion", "all"]
+
+
+def default_window(date_from: date | None, date_to: date | None, *, today: date, days: int = 30) -> Window:
+    """``date_to`` defaults to yesterday, ``date_from`` to ``days`` days ending at ``date_to``."""
+    end = date_to or today - timedelta(days=1)
+    start = date_from or end - timedelta(days=days - 1)
+    if end < start:
+        raise ValueError(f"date_to {end} is before date_from {start}")
+    return Window(date_from=start, date_to=end)
+
+
+async def refresh_bookings(engine: Engine, date_from: date, date_to: date) -> None:
+    """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
+    extract = await extract_easyappointments(date_from, date_to)
+    written = store_bookings_task(engine, extract)
+    get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
+
+
+@flow(name="booking-insights")
+async def booking_insights(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    analysis_type: AnalysisParam = "all",
+    timezone: str = "UTC",
+    refresh: bool = False,
+    reports_dir: str = "reports",
+    database_url: str | None = None,
+) -> dict[str, Any]:
+    """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
+    compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
+    (an IANA name such as ``Europe/Lisbon``). With ``refresh`` the window and the previous one are
+    first re-read from EasyAppointments into the store. Returns the report as JSON (with its id)."""
+    logger = get_run_logger()
+    now = datetime.now(UTC)
+    window = default_window(date_from, date_to, today=now.date())
+    types = parse_analysis_types(analysis_type)
+    ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
+    engine = engine_for(database_url)
+    previous = window.previous()
+    if refresh:
+        await refresh_bookings(engine, previous.date_from, window.date_to)
+    bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
+    sheet = compute_facts_task(
+        bookings,
+        window.date_from,
+        window.date_to,
+        types,
+        as_of=min(now, window.end.to_pydatetime()),
+        history=history,
+        tz=timezone,
+    )
+    narration = await narrate_task(sheet)
+    report = build_report(
+        sheet,
+        narration.insights,
+        model=narration.model,
+        generated_at=now,
+        dropped=narration.dropped,
+        input_tokens=narration.input_tokens or None,
+        output_tokens=narration.output_tokens or None,
+        notes=narration.notes,
+    )
+    path = write_html(report, Path(reports_dir))
+    report = report.model_copy(update={"html_path": str(path)})
+    report_id = save_report_task(engine, report, analysis_type)
+    await acreate_markdown_artifact(
+        markdown=render_markdown(report),
+        key="booking-insights",
+        description=f"Booking insights {window.date_from} to {window.date_to} ({report.model})",
+    )
+    logger.info(
+        "report %d: %d insights, %d dropped, HTML at %s",
+        report_id,
+        len(report.insights),
+        len(report.dropped),
+        path,
+    )
+    return {"report_id": report_id, **report.model_dump(mode="json")}
