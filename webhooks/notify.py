@@ -1,0 +1,102 @@
+"""Tell Prefect that deliveries arrived: a coalesced ``poshvip.webhook.received`` event.
+
+At most one event per interval, sent from a worker thread after the rows are committed,
+so emission never blocks or fails a request. Without a Prefect API (``PREFECT_API_URL``
+unset) nothing is emitted: the deployment's schedule picks the events up instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+EVENT_NAME = "poshvip.webhook.received"
+RESOURCE_ID = "engarde.webhooks.poshvip"
+
+
+def _emit(payload: dict[str, Any]) -> bool:
+    """Emit one Prefect event if a Prefect API is configured; True when handed to Prefect."""
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        return False
+    from prefect.events import emit_event
+
+    emit_event(
+        event=EVENT_NAME,
+        resource={"prefect.resource.id": RESOURCE_ID, "prefect.resource.name": "Posh.VIP webhooks"},
+        payload=payload,
+    )
+    return True
+
+
+class DeliveryNotifier:
+    """Coalesces stored deliveries into one Prefect event per ``interval`` seconds."""
+
+    def __init__(self, *, enabled: bool, interval: float = 1.0, timeout: float = 5.0) -> None:
+        self.enabled = enabled
+        self.interval = interval
+        self.timeout = timeout
+        self.pending = 0
+        self.last_key: str | None = None
+        self.emitted = 0
+        self.failures = 0
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._warned = False
+
+    def stored(self, event_key: str) -> None:
+        """Note one newly stored delivery (called on the event loop, after the commit)."""
+        if not self.enabled:
+            return
+        self.pending += 1
+        self.last_key = event_key
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background loop (inside the running event loop)."""
+        if self.enabled and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="poshvip-notifier")
+
+    async def stop(self) -> None:
+        """Flush what is pending (bounded by the timeout) and stop."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._flush()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            await self._flush()
+            await asyncio.sleep(self.interval)
+
+    async def _flush(self) -> None:
+        if not self.pending:
+            return
+        payload = {"deliveries": self.pending, "last_event_key": self.last_key}
+        self.pending = 0
+        try:
+            sent = await asyncio.wait_for(asyncio.to_thread(_emit, payload), timeout=self.timeout)
+        except Exception as exc:
+            self.failures += 1
+            log.warning(
+                "could not emit %s to Prefect (%s); the scheduled run will pick the events up",
+                EVENT_NAME,
+                type(exc).__name__,
+            )
+            return
+        if sent:
+            self.emitted += 1
+        elif not self._warned:
+            self._warned = True
+            log.info(
+                "PREFECT_API_URL is not set: no %s events; the scheduled run picks deliveries up", EVENT_NAME
+            )
