@@ -159,6 +159,23 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -
     raise RuntimeError(f"{url} not ready after {timeout}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds used so far by ``pid`` and its children (uvicorn workers)."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(c) for c in children.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def _stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
@@ -248,7 +265,9 @@ def run_receiver(
     port = _free_port()
     proc = start_receiver(database_url, port, args.workers)
     try:
+        cpu = cpu_seconds(proc.pid)
         result = fire(port, PATH, items, senders=args.senders, concurrency=args.concurrency)
+        result["server_cpu_ms_per_delivery"] = round((cpu_seconds(proc.pid) - cpu) * 1000 / len(items), 3)
     finally:
         _stop(proc)
     result["checks"] = check(result, stored_keys(database_url), items)
@@ -275,7 +294,9 @@ def run_floor(tmp: Path, items: list[Item], args: argparse.Namespace) -> dict[st
     port = _free_port()
     proc = start_floor(db_path, port)
     try:
+        cpu = cpu_seconds(proc.pid)
         result = fire(port, "/floor", items, senders=args.senders, concurrency=args.concurrency)
+        result["server_cpu_ms_per_delivery"] = round((cpu_seconds(proc.pid) - cpu) * 1000 / len(items), 3)
     finally:
         _stop(proc)
     with sqlite3.connect(db_path) as conn:

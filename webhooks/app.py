@@ -30,7 +30,7 @@ from store.webhook_events import NewDelivery
 from webhooks.metrics import DeliveryMetrics
 from webhooks.notify import DeliveryNotifier
 from webhooks.settings import ReceiverSettings
-from webhooks.writer import DeliveryWriter, StorageUnavailable
+from webhooks.writer import DeliveryWriter, StorageUnavailable, bound_waits
 
 log = logging.getLogger(__name__)
 
@@ -50,9 +50,7 @@ class ReceiverState:
     def __init__(self, settings: ReceiverSettings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
-        self.writer = DeliveryWriter(
-            engine, max_batch=settings.receiver_max_batch, write_timeout=settings.receiver_write_timeout
-        )
+        self.writer = DeliveryWriter(engine, max_batch=settings.receiver_max_batch)
         self.notifier = DeliveryNotifier(
             enabled=settings.receiver_emit_events, interval=settings.receiver_emit_interval
         )
@@ -65,7 +63,7 @@ class ReceiverState:
         )
 
 
-def get_state(request: Request) -> ReceiverState:
+async def get_state(request: Request) -> ReceiverState:
     """The app's :class:`ReceiverState` (a FastAPI dependency)."""
     state: ReceiverState = request.app.state.receiver
     return state
@@ -192,7 +190,9 @@ def create_app(settings: ReceiverSettings, *, engine: Engine | None = None) -> F
     an unreachable one only makes ``/readyz`` and deliveries answer 503 until it is back.
     """
     check_settings(settings)
-    engine = engine or make_engine(settings.database_url, pool_size=2, max_overflow=2)
+    if engine is None:
+        engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+        bound_waits(engine, settings.receiver_write_timeout)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -208,12 +208,12 @@ def create_app(settings: ReceiverSettings, *, engine: Engine | None = None) -> F
             )
         app.state.receiver = state
         state.writer.start()
-        state.notifier.start()
+        await state.notifier.start()
         try:
             yield
         finally:
             await state.notifier.stop()
-            await asyncio.to_thread(state.writer.stop)
+            state.writer.stop()
 
     app = FastAPI(title="En Garde webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None)
 

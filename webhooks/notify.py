@@ -1,8 +1,10 @@
 """Tell Prefect that deliveries arrived: a coalesced ``poshvip.webhook.received`` event.
 
 At most one event per interval, sent from a worker thread after the rows are committed,
-so emission never blocks or fails a request. Without a Prefect API (``PREFECT_API_URL``
-unset) nothing is emitted: the deployment's schedule picks the events up instead.
+so emission never blocks or fails a request. Emission needs ``PREFECT_API_URL`` in the
+receiver's environment (``engarde`` sets it when the local Prefect server runs); without it
+Prefect is never imported (importing it costs seconds of CPU a busy receiver should not
+spend) and the deployment's schedule picks the events up instead.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,12 +21,18 @@ EVENT_NAME = "poshvip.webhook.received"
 RESOURCE_ID = "engarde.webhooks.poshvip"
 
 
-def _emit(payload: dict[str, Any]) -> bool:
-    """Emit one Prefect event if a Prefect API is configured; True when handed to Prefect."""
-    from prefect.settings import PREFECT_API_URL
+def prefect_api_configured() -> bool:
+    """True when ``PREFECT_API_URL`` is set in the environment."""
+    return bool(os.environ.get("PREFECT_API_URL"))
 
-    if not PREFECT_API_URL.value():
-        return False
+
+def warm_up() -> None:
+    """Import Prefect's events module ahead of the first delivery (call at startup, in a thread)."""
+    import prefect.events  # noqa: F401
+
+
+def _emit(payload: dict[str, Any]) -> bool:
+    """Emit one Prefect event; True when handed to Prefect's events worker."""
     from prefect.events import emit_event
 
     emit_event(
@@ -47,7 +56,6 @@ class DeliveryNotifier:
         self.failures = 0
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        self._warned = False
 
     def stored(self, event_key: str) -> None:
         """Note one newly stored delivery (called on the event loop, after the commit)."""
@@ -57,8 +65,19 @@ class DeliveryNotifier:
         self.last_key = event_key
         self._wake.set()
 
-    def start(self) -> None:
-        """Start the background loop (inside the running event loop)."""
+    async def start(self) -> None:
+        """Start the background loop (inside the running event loop); imports Prefect first if enabled."""
+        if self.enabled and not prefect_api_configured():
+            self.enabled = False
+            log.info(
+                "PREFECT_API_URL is not set: no %s events; the scheduled run picks deliveries up", EVENT_NAME
+            )
+        if self.enabled:
+            try:
+                await asyncio.wait_for(asyncio.to_thread(warm_up), timeout=60)
+            except Exception as exc:
+                log.warning("Prefect could not be loaded (%s): no %s events", type(exc).__name__, EVENT_NAME)
+                self.enabled = False
         if self.enabled and self._task is None:
             self._task = asyncio.create_task(self._run(), name="poshvip-notifier")
 
@@ -95,8 +114,3 @@ class DeliveryNotifier:
             return
         if sent:
             self.emitted += 1
-        elif not self._warned:
-            self._warned = True
-            log.info(
-                "PREFECT_API_URL is not set: no %s events; the scheduled run picks deliveries up", EVENT_NAME
-            )

@@ -33,7 +33,7 @@ class ReceiverSettings(BaseSettings):
     #: Emit ``poshvip.webhook.received`` Prefect events (coalesced, at most one per interval).
     receiver_emit_events: bool = True
     receiver_emit_interval: float = Field(default=1.0, gt=0)
-    #: Seconds a delivery waits for its row to be committed before the receiver answers 503.
-    receiver_write_timeout: float = Field(default=10.0, gt=0)
+    #: Longest a write may wait for a database lock / statement before the receiver answers 503.
+    receiver_write_timeout: float = Field(default=2.0, gt=0)
     receiver_max_batch: int = Field(default=256, gt=0)
     database_url: str | None = None
