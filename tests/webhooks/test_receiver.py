@@ -336,3 +336,39 @@ def test_no_secret_in_any_log_line(receiver: Start, engine: Engine, caplog: pyte
         assert SECRET not in str(record.args)
     [row] = rows(engine)
     assert SECRET not in json.dumps(row.headers)
+
+
+@pytest.mark.postgres
+async def test_postgres_concurrent_redeliveries_and_outage(postgres_url: str) -> None:
+    from store.db import make_engine
+
+    pg = make_engine(postgres_url)
+    with pg.begin() as conn:
+        conn.execute(text("DELETE FROM webhook_events"))
+    settings = ReceiverSettings(
+        poshvip_webhook_secret=SECRET, database_url=postgres_url, receiver_emit_events=False
+    )
+    with RunningReceiver(create_app(settings)) as running:
+        bodies = [payload(f"evt_pg{i % 25}") for i in range(100)]
+        async with httpx.AsyncClient(
+            base_url=running.base_url, timeout=20, limits=httpx.Limits(max_connections=16)
+        ) as client:
+            responses = await asyncio.gather(
+                *[
+                    client.post(WEBHOOK_PATH, content=b, headers={"X-Posh-Signature": sign(b, SECRET)})
+                    for b in bodies
+                ]
+            )
+        codes = [r.status_code for r in responses]
+        assert codes.count(202) == 25 and codes.count(200) == 75
+        with pg.begin() as conn:
+            conn.execute(text("ALTER TABLE webhook_events RENAME TO webhook_events_away"))
+        try:
+            assert post(running.base_url, payload("evt_pg_down")).status_code == 503
+        finally:
+            with pg.begin() as conn:
+                conn.execute(text("ALTER TABLE webhook_events_away RENAME TO webhook_events"))
+        assert post(running.base_url, payload("evt_pg_down")).status_code == 202
+    with pg.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM webhook_events")).scalar_one() == 26
+    pg.dispose()
