@@ -12,6 +12,7 @@ per day) and an admin digest (logged; emailed when ``ADMIN_NOTIFICATION_EMAILS``
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from store.db import make_engine
 from store.migrate import ensure_migrated
 from tasks.poshvip import (
     UnmappedItem,
+    email_admin_digest,
     load_poshvip_history,
     map_stored_events,
     select_poshvip_events,
@@ -108,24 +110,21 @@ def sync_affected_people(emails: list[str], *, dry_run: bool) -> bool:
     return True
 
 
-def send_admin_digest(recipients: list[str], subject: str, text: str, *, dry_run: bool) -> bool:
-    """NOTIFICATION HOOK: email the digest with Brevo transactional email when the connector exists.
+def send_admin_digest(recipients: list[str], subject: str, text: str, *, dry_run: bool, run_key: str) -> bool:
+    """NOTIFICATION HOOK: email the digest with Brevo transactional email (``connectors.brevo``).
 
-    Returns True when an email was sent. The digest is always logged by the caller.
+    Returns True when an email was sent. The caller always logs the digest; a failed send is
+    logged and does not fail the run (the events are already stored and processed).
     """
     logger = get_run_logger()
     if not recipients or dry_run:
         return False
     try:
-        import connectors.brevo as brevo  # type: ignore[import-not-found, unused-ignore]
-    except ImportError:
-        logger.warning("Brevo connector not available: digest not emailed to %d admin(s)", len(recipients))
+        email_admin_digest(recipients, subject, text, idempotency_key=run_key)
+    except Exception as exc:
+        logger.warning("admin digest not emailed: %s: %s", type(exc).__name__, exc)
         return False
-    if not hasattr(brevo, "send_transactional_email"):
-        logger.warning("Brevo connector has no send_transactional_email: digest not emailed")
-        return False
-    logger.warning("Brevo transactional email not wired yet: digest not emailed")
-    return False
+    return True
 
 
 # --------------------------------------------------------------------------- rendering
@@ -177,6 +176,13 @@ def digest_text(summary: PoshvipEventsSummary, unmapped: list[UnmappedItem]) -> 
 
 
 # --------------------------------------------------------------------------- flow
+
+
+def flow_run_key() -> str:
+    """This flow run's id (a fresh uuid outside a run)."""
+    from prefect.runtime import flow_run
+
+    return str(flow_run.id or uuid.uuid4())
 
 
 @flow(name="poshvip-events", log_prints=False)
@@ -283,6 +289,7 @@ def poshvip_events(
                 f"Posh.VIP: {summary.new_purchases} purchases, {summary.refunds} refunds",
                 digest,
                 dry_run=dry_run,
+                run_key=f"poshvip-events-{flow_run_key()}",
             )
         return summary
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -123,3 +124,25 @@ def store_poshvip_results(
         record_outcomes(session, outcomes=outcomes)
     get_run_logger().info("stored %d Posh.VIP interactions, marked %d events", written, len(outcomes))
     return written
+
+
+@task(name="poshvip-admin-digest", cache_policy=NO_CACHE)
+def email_admin_digest(
+    recipients: Sequence[str], subject: str, text: str, *, idempotency_key: str
+) -> str | None:
+    """Send the digest to ``recipients`` by Brevo transactional email; returns Brevo's message id.
+
+    Never retried: Brevo cannot de-duplicate sends (the key travels as a tag for the record).
+    """
+    from connectors.brevo import BrevoClient, BrevoSettings
+
+    async def send() -> str | None:
+        async with BrevoClient(BrevoSettings()) as brevo:
+            sent = await brevo.send_transactional_email(
+                list(recipients), subject, text=text, tags=["poshvip-digest"], idempotency_key=idempotency_key
+            )
+        return sent.message_id
+
+    message_id = asyncio.run(send())
+    get_run_logger().info("admin digest emailed to %d recipient(s)", len(recipients))
+    return message_id

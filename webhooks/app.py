@@ -22,6 +22,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request, Response
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from connectors.poshvip import dedupe_key, verify_signature
@@ -132,7 +133,10 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return _reject(state, 413, "too_large", f"body over {limit} bytes")
-    body = await _read_capped(request, limit)
+    try:
+        body = await _read_capped(request, limit)
+    except ClientDisconnect:  # the sender gave up mid-body: nothing to store, nobody to answer
+        return _reject(state, 400, "disconnected", "client disconnected")
     if body is None:
         return _reject(state, 413, "too_large", f"body over {limit} bytes")
     if state.secret is not None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from connectors.poshvip import adapter as poshvip_adapter
 from connectors.poshvip import dedupe_key
 from flows.poshvip_events import poshvip_events
+from sandbox.framework import RunningSandbox
 from store.db import make_engine, session_scope
 from store.interactions import load_interactions
 from store.migrate import upgrade
@@ -173,3 +174,18 @@ def test_replay_by_ids_and_window_reprocesses_processed_events(db: tuple[str, En
     )
     assert window.selected == 3
     assert statuses(engine)["o2:dee@x.io"] == "refunded" and statuses(engine)["o1:cy@x.io"] == "attended"
+
+
+def test_admin_digest_is_emailed_through_brevo(
+    db: tuple[str, Engine], sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = db
+    monkeypatch.setenv("ADMIN_NOTIFICATION_EMAILS", "ops@engarde.example, boss@engarde.example")
+    monkeypatch.setenv("BREVO_SENDER_EMAIL", "pipelines@engarde.example")
+    store(engine, STORY)
+    summary = poshvip_events(database_url=url)
+    assert summary.admins_emailed
+    assert sandbox.ctx.requests["brevo"]["POST /smtp/email"] == 1
+    # A dry run never emails.
+    poshvip_events(replay=True, dry_run=True, database_url=url)
+    assert sandbox.ctx.requests["brevo"]["POST /smtp/email"] == 1
