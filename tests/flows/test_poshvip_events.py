@@ -185,7 +185,7 @@ def test_admin_digest_is_emailed_through_brevo(
     store(engine, STORY)
     summary = poshvip_events(database_url=url)
     assert summary.admins_emailed
-    assert sandbox.ctx.requests["brevo"]["POST /smtp/email"] == 1
+    assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
     # A dry run never emails.
     poshvip_events(replay=True, dry_run=True, database_url=url)
-    assert sandbox.ctx.requests["brevo"]["POST /smtp/email"] == 1
+    assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
