@@ -12,6 +12,7 @@ per day) and an admin digest (logged; emailed when ``ADMIN_NOTIFICATION_EMAILS``
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -93,20 +94,21 @@ class PoshvipEventsSummary(BaseModel):
 def sync_affected_people(emails: list[str], *, dry_run: bool) -> bool:
     """AUDIENCE HOOK: send the affected people down the audience-sync path (people, segments, Brevo).
 
-    Wired to ``flows.audience_sync.sync_people`` when that exists on main; until then it only
-    logs and returns False. Returns True when the sync ran.
+    Runs ``audience-sync`` as a subflow with no extraction (``sources=[]``) limited to ``emails``;
+    it reads the database named by ``DATABASE_URL``. A failure is logged and does not fail this
+    run: the events are stored and processed, and the next audience-sync run pushes these people.
+    Returns True when the sync ran.
     """
+    from flows.audience_sync import audience_sync
+
     logger = get_run_logger()
     try:
-        from flows import audience_sync  # type: ignore[attr-defined, unused-ignore]
-    except ImportError:
-        logger.warning("audience sync not available yet: %d affected people not synced", len(emails))
+        asyncio.run(audience_sync(sources=[], emails=emails, dry_run=dry_run))
+    except Exception as exc:
+        logger.warning(
+            "audience sync of %d affected people failed: %s: %s", len(emails), type(exc).__name__, exc
+        )
         return False
-    sync_people = getattr(audience_sync, "sync_people", None)
-    if sync_people is None:
-        logger.warning("flows.audience_sync has no sync_people: %d affected people not synced", len(emails))
-        return False
-    sync_people(emails, dry_run=dry_run)
     return True
 
 
@@ -192,6 +194,7 @@ def poshvip_events(
     event_ids: list[int] | None = None,
     replay: bool = False,
     dry_run: bool = False,
+    sync_audience: bool = True,
     database_url: str | None = None,
 ) -> PoshvipEventsSummary:
     """Process stored Posh.VIP events (see the module docstring).
@@ -200,6 +203,8 @@ def poshvip_events(
     with a window, the revenue artifact also covers every mapped event in that window.
     ``replay`` re-processes events whatever their status (all unmapped ones when nothing
     narrows it). ``dry_run`` maps and reports but writes, syncs and emails nothing.
+    ``sync_audience=False`` skips the audience-sync subflow (the next audience-sync run pushes
+    the people). ``database_url`` overrides ``DATABASE_URL`` for this flow's own reads and writes.
     """
     logger = get_run_logger()
     engine = make_engine(database_url)
@@ -252,7 +257,7 @@ def poshvip_events(
             replay=replay,
             dry_run=dry_run,
         )
-        if emails and not dry_run:
+        if emails and not dry_run and sync_audience:
             summary.audience_synced = sync_affected_people(emails, dry_run=dry_run)
         markdown = [
             f"## Posh.VIP events{' (dry run)' if dry_run else ''}{' (replay)' if replay else ''}\n",

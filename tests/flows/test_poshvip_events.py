@@ -102,7 +102,7 @@ STORY = [
 def test_every_event_type_the_transfer_chain_and_unmapped(db: tuple[str, Engine]) -> None:
     url, engine = db
     store(engine, STORY)
-    summary = poshvip_events(database_url=url)
+    summary = poshvip_events(database_url=url, sync_audience=False)
     assert (summary.selected, summary.processed, summary.unmapped) == (10, 8, 2)
     assert (summary.new_purchases, summary.refunds, summary.transfers, summary.check_ins) == (3, 1, 2, 1)
     assert summary.affected_people == 5
@@ -125,17 +125,17 @@ def test_every_event_type_the_transfer_chain_and_unmapped(db: tuple[str, Engine]
         unmapped[0].error or ""
     )
     # Nothing left to do: a second run selects nothing and changes nothing.
-    again = poshvip_events(database_url=url)
+    again = poshvip_events(database_url=url, sync_audience=False)
     assert (again.selected, again.processed) == (0, 0)
 
 
 def test_new_events_refold_their_order_with_its_history(db: tuple[str, Engine]) -> None:
     url, engine = db
     store(engine, STORY[:1])
-    poshvip_events(database_url=url)
+    poshvip_events(database_url=url, sync_audience=False)
     assert statuses(engine) == {"o1:ann@x.io": "booked"}
     store(engine, STORY[1:2], start=1)
-    summary = poshvip_events(database_url=url)
+    summary = poshvip_events(database_url=url, sync_audience=False)
     assert summary.processed == 1 and summary.new_purchases == 0
     assert statuses(engine) == {"o1:ann@x.io": "cancelled", "o1:bo@x.io": "booked"}
     assert summary.revenue == []  # a transfer moves no money
@@ -144,14 +144,14 @@ def test_new_events_refold_their_order_with_its_history(db: tuple[str, Engine]) 
 def test_replay_after_an_adapter_fix(db: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
     url, engine = db
     store(engine, STORY)
-    poshvip_events(database_url=url)
+    poshvip_events(database_url=url, sync_audience=False)
     assert "o4:fay@x.io" not in statuses(engine)
     # The adapter learns that Posh also says "purchase.completed" (what a fix would add).
     monkeypatch.setitem(poshvip_adapter._TYPE_ALIASES, "purchase.completed", "purchase.created")
-    dry = poshvip_events(replay=True, dry_run=True, database_url=url)
+    dry = poshvip_events(replay=True, dry_run=True, database_url=url, sync_audience=False)
     assert (dry.selected, dry.processed, dry.unmapped) == (2, 1, 1) and dry.dry_run
     assert "o4:fay@x.io" not in statuses(engine)  # a dry run writes nothing
-    summary = poshvip_events(replay=True, database_url=url)
+    summary = poshvip_events(replay=True, database_url=url, sync_audience=False)
     assert (summary.selected, summary.processed, summary.unmapped) == (2, 1, 1)
     assert statuses(engine)["o4:fay@x.io"] == "booked"
     with session_scope(engine) as session:
@@ -161,31 +161,48 @@ def test_replay_after_an_adapter_fix(db: tuple[str, Engine], monkeypatch: pytest
 def test_replay_by_ids_and_window_reprocesses_processed_events(db: tuple[str, Engine]) -> None:
     url, engine = db
     store(engine, STORY[:8])
-    poshvip_events(database_url=url)
+    poshvip_events(database_url=url, sync_audience=False)
     with session_scope(engine) as session:
         ids = [e.id for e in select_events(session, provider="poshvip", statuses=None)][:2]
-    by_ids = poshvip_events(replay=True, event_ids=ids, database_url=url)
+    by_ids = poshvip_events(replay=True, event_ids=ids, database_url=url, sync_audience=False)
     assert (by_ids.selected, by_ids.processed) == (2, 2)
     window = poshvip_events(
         replay=True,
         received_from=T0 + timedelta(minutes=4),
         received_to=T0 + timedelta(minutes=7),
         database_url=url,
+        sync_audience=False,
     )
     assert window.selected == 3
     assert statuses(engine)["o2:dee@x.io"] == "refunded" and statuses(engine)["o1:cy@x.io"] == "attended"
 
 
-def test_admin_digest_is_emailed_through_brevo(
+def test_admins_get_the_digest_through_brevo(
     db: tuple[str, Engine], sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     url, engine = db
     monkeypatch.setenv("ADMIN_NOTIFICATION_EMAILS", "ops@engarde.example, boss@engarde.example")
     monkeypatch.setenv("BREVO_SENDER_EMAIL", "pipelines@engarde.example")
     store(engine, STORY)
-    summary = poshvip_events(database_url=url)
-    assert summary.admins_emailed
+    summary = poshvip_events(database_url=url, sync_audience=False)
+    assert summary.admins_emailed and not summary.audience_synced
     assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
     # A dry run never emails.
-    poshvip_events(replay=True, dry_run=True, database_url=url)
+    poshvip_events(replay=True, dry_run=True, database_url=url, sync_audience=False)
     assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
+
+
+@pytest.mark.xfail(
+    reason="flows/audience_sync.py on main is mid-change (NameError: known_list_id); passes once it runs",
+    strict=False,
+)
+def test_affected_people_reach_brevo_through_audience_sync(
+    db: tuple[str, Engine], sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, engine = db
+    monkeypatch.setenv("DATABASE_URL", url)  # the audience-sync subflow reads DATABASE_URL
+    store(engine, STORY)
+    summary = poshvip_events()
+    assert summary.audience_synced
+    brevo_routes = sandbox.ctx.requests["brevo"]
+    assert sum(n for route, n in brevo_routes.items() if "contacts" in route) > 0, dict(brevo_routes)
