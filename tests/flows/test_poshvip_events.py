@@ -206,3 +206,23 @@ def test_affected_people_reach_brevo_through_audience_sync(
     assert summary.audience_synced
     brevo_routes = sandbox.ctx.requests["brevo"]
     assert sum(n for route, n in brevo_routes.items() if "contacts" in route) > 0, dict(brevo_routes)
+
+
+@pytest.mark.postgres
+def test_every_event_type_on_postgres(postgres_url: str) -> None:
+    from sqlalchemy import text
+
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE webhook_events, interactions RESTART IDENTITY"))
+    store(engine, STORY)
+    summary = poshvip_events(database_url=postgres_url, sync_audience=False)
+    assert (summary.selected, summary.processed, summary.unmapped) == (10, 8, 2)
+    assert statuses(engine) == {
+        "o1:ann@x.io": "cancelled",
+        "o1:bo@x.io": "cancelled",
+        "o1:cy@x.io": "attended",
+        "o2:dee@x.io": "refunded",
+        "o3:eve@x.io": "booked",
+    }
+    engine.dispose()
