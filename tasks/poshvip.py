@@ -1,0 +1,148 @@
+"""Prefect tasks for stored Posh.VIP events: select, map, load order history, store results."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+from prefect.logging import get_run_logger
+from sqlalchemy import Engine
+
+from audience.from_poshvip import ReceivedEvent
+from connectors.poshvip import UnmappableEvent, decode_body, event_type_of, map_event
+from store.db import session_scope
+from store.interactions import upsert_interactions
+from store.webhook_events import (
+    PENDING,
+    PROCESSED,
+    UNMAPPED,
+    EventOutcome,
+    StoredEvent,
+    record_outcomes,
+    select_events,
+)
+
+PROVIDER = "poshvip"
+
+
+@dataclass(frozen=True, slots=True)
+class UnmappedItem:
+    """A stored event the adapter could not map, and why."""
+
+    id: int
+    received_at: datetime
+    event_type: str | None
+    reason: str
+
+
+@dataclass
+class MappingResult:
+    """Stored events split into mapped events and unmapped ones, with each event's outcome."""
+
+    mapped: list[ReceivedEvent] = field(default_factory=list)
+    unmapped: list[UnmappedItem] = field(default_factory=list)
+    outcomes: list[EventOutcome] = field(default_factory=list)
+
+
+def _type_guess(body: bytes) -> str | None:
+    try:
+        kind = event_type_of(decode_body(body))
+    except UnmappableEvent:
+        return None
+    return kind[:64] if kind else None
+
+
+def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
+    """Run the adapter over stored events (pure; order of receipt kept)."""
+    result = MappingResult()
+    for stored in events:
+        try:
+            event = map_event(stored.body)
+        except UnmappableEvent as exc:
+            kind = _type_guess(stored.body)
+            result.unmapped.append(UnmappedItem(stored.id, stored.received_at, kind, exc.reason))
+            result.outcomes.append(EventOutcome(stored.id, UNMAPPED, kind, exc.reason))
+            continue
+        result.mapped.append(ReceivedEvent(stored.id, stored.received_at, event))
+        result.outcomes.append(EventOutcome(stored.id, PROCESSED, event.event_type, None))
+    return result
+
+
+@task(name="poshvip-select-events", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def select_poshvip_events(
+    engine: Engine,
+    *,
+    replay: bool,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    event_ids: Sequence[int] | None = None,
+) -> list[StoredEvent]:
+    """The stored events to process, in order of receipt.
+
+    Normal runs take pending events (optionally within the window / ids). A replay takes every
+    event in the window / ids whatever its status, or, with neither given, all unmapped events.
+    """
+    statuses: tuple[str, ...] | None = (PENDING,)
+    if replay:
+        statuses = None if (received_from or received_to or event_ids) else (UNMAPPED,)
+    with session_scope(engine) as session:
+        events = select_events(
+            session,
+            provider=PROVIDER,
+            statuses=statuses,
+            received_from=received_from,
+            received_to=received_to,
+            ids=event_ids,
+        )
+    get_run_logger().info("selected %d stored Posh.VIP events (replay=%s)", len(events), replay)
+    return events
+
+
+@task(name="poshvip-load-history", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def load_poshvip_history(engine: Engine, *, exclude_ids: Sequence[int] = ()) -> list[ReceivedEvent]:
+    """Every already processed event, mapped (the order histories the fold needs)."""
+    with session_scope(engine) as session:
+        stored = select_events(session, provider=PROVIDER, statuses=(PROCESSED,))
+    skip = set(exclude_ids)
+    mapped = map_stored_events([s for s in stored if s.id not in skip]).mapped
+    get_run_logger().info("loaded %d processed Posh.VIP events as order history", len(mapped))
+    return mapped
+
+
+@task(name="poshvip-store-results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def store_poshvip_results(
+    engine: Engine, *, interactions: pd.DataFrame, outcomes: Sequence[EventOutcome]
+) -> int:
+    """Upsert the interactions and mark the events, in one transaction; returns interactions written."""
+    with session_scope(engine) as session:
+        written = upsert_interactions(session, interactions)
+        record_outcomes(session, outcomes=outcomes)
+    get_run_logger().info("stored %d Posh.VIP interactions, marked %d events", written, len(outcomes))
+    return written
+
+
+@task(name="poshvip-admin-digest", cache_policy=NO_CACHE)
+def email_admin_digest(
+    recipients: Sequence[str], subject: str, text: str, *, idempotency_key: str
+) -> str | None:
+    """Send the digest to ``recipients`` by Brevo transactional email; returns Brevo's message id.
+
+    Never retried: Brevo cannot de-duplicate sends (the key travels as a tag for the record).
+    """
+    from connectors.brevo import BrevoClient, BrevoSettings
+
+    async def send() -> str | None:
+        async with BrevoClient(BrevoSettings()) as brevo:
+            sent = await brevo.send_transactional_email(
+                list(recipients), subject, text=text, tags=["poshvip-digest"], idempotency_key=idempotency_key
+            )
+        return sent.message_id
+
+    message_id = asyncio.run(send())
+    get_run_logger().info("admin digest emailed to %d recipient(s)", len(recipients))
+    return message_id

@@ -1,0 +1,263 @@
+"""The Posh.VIP webhook receiver: verify -> store raw -> 2xx. No parsing or business logic here.
+
+Per delivery, in this order: path token (if configured) -> size limit (413) -> timestamp
+window and HMAC signature over the raw body (401, nothing stored) -> store raw body, headers
+without secrets, received time and dedupe key -> 202 (new) or 200 (redelivery). A delivery
+that could not be committed answers 503 so the sender retries. ``GET /healthz``,
+``GET /readyz`` and ``GET /metrics`` (Prometheus text) serve operations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request, Response
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.requests import ClientDisconnect
+from starlette.routing import Route
+
+from connectors.poshvip import dedupe_key, verify_signature
+from store.db import DatabaseNotMigrated, make_engine
+from store.migrate import ensure_migrated
+from store.webhook_events import NewDelivery
+from webhooks.metrics import DeliveryMetrics
+from webhooks.notify import DeliveryNotifier
+from webhooks.settings import ReceiverSettings
+from webhooks.writer import DeliveryWriter, StorageUnavailable, bound_waits
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "poshvip"
+WEBHOOK_PATH = "/api/webhooks/poshvip"
+_SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "password", "api-key", "apikey")
+_JSON = "application/json"
+
+
+class ReceiverConfigError(RuntimeError):
+    """The receiver is configured so that it must not start (e.g. no webhook secret)."""
+
+
+class ReceiverState:
+    """What the routes share: settings, engine, writer, notifier and counters."""
+
+    def __init__(self, settings: ReceiverSettings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.writer = DeliveryWriter(engine, max_batch=settings.receiver_max_batch)
+        self.notifier = DeliveryNotifier(
+            enabled=settings.receiver_emit_events, interval=settings.receiver_emit_interval
+        )
+        self.metrics = DeliveryMetrics(provider=PROVIDER)
+        self.secret = (
+            settings.poshvip_webhook_secret.get_secret_value() if settings.poshvip_webhook_secret else None
+        )
+        self.path_token = (
+            settings.poshvip_path_token.get_secret_value() if settings.poshvip_path_token else None
+        )
+
+
+async def get_state(request: Request) -> ReceiverState:
+    """The app's :class:`ReceiverState` (a FastAPI dependency)."""
+    state: ReceiverState = request.app.state.receiver
+    return state
+
+
+State = Annotated[ReceiverState, Depends(get_state)]
+
+
+def safe_headers(request: Request) -> dict[str, str]:
+    """The request's headers minus anything that can carry a credential."""
+    return {
+        name: value
+        for name, value in request.headers.items()
+        if not any(word in name for word in _SECRET_HEADER_WORDS)
+    }
+
+
+def _answer(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(body).encode(), status_code=status, media_type=_JSON, headers=headers)
+
+
+def _reject(state: ReceiverState, status: int, reason: str, message: str) -> Response:
+    state.metrics.rejected(reason)
+    log.info("rejected a Posh.VIP delivery: %s", reason)
+    return _answer(status, {"status": "rejected", "reason": reason, "detail": message})
+
+
+def _timestamp_age(value: str) -> float | None:
+    """Seconds between now and a unix-seconds or ISO timestamp, or None if unreadable."""
+    try:
+        when = float(value)
+    except ValueError:
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        when = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    if when > 1e11:  # milliseconds
+        when /= 1000
+    return abs(time.time() - when)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it exceeds ``limit`` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def receive_poshvip(request: Request, state: ReceiverState, token: str | None) -> Response:
+    """Verify and store one delivery; see the module docstring for the order of checks."""
+    settings = state.settings
+    if state.path_token is not None and not hmac.compare_digest(
+        (token or "").encode(), state.path_token.encode()
+    ):
+        return _reject(state, 404, "bad_path_token", "not found")
+    if token is not None and state.path_token is None:
+        return _reject(state, 404, "bad_path_token", "not found")
+    limit = settings.receiver_max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return _reject(state, 413, "too_large", f"body over {limit} bytes")
+    try:
+        body = await _read_capped(request, limit)
+    except ClientDisconnect:  # the sender gave up mid-body: nothing to store, nobody to answer
+        return _reject(state, 400, "disconnected", "client disconnected")
+    if body is None:
+        return _reject(state, 413, "too_large", f"body over {limit} bytes")
+    if state.secret is not None:
+        stamp: str | None = None
+        if settings.poshvip_timestamp_header:
+            stamp = request.headers.get(settings.poshvip_timestamp_header)
+            if not stamp:
+                return _reject(state, 401, "missing_timestamp", "timestamp header missing")
+            age = _timestamp_age(stamp)
+            if age is None or age > settings.poshvip_timestamp_tolerance:
+                return _reject(state, 401, "stale_timestamp", "timestamp outside the accepted window")
+        signature = request.headers.get(settings.poshvip_signature_header)
+        if not signature:
+            return _reject(state, 401, "missing_signature", "signature header missing")
+        signed_stamp = stamp if settings.poshvip_sign_timestamp else None
+        if not verify_signature(body, signature, state.secret, timestamp=signed_stamp):
+            return _reject(state, 401, "bad_signature", "signature does not match")
+    if not body.strip():
+        return _reject(state, 400, "empty_body", "empty body")
+    key = dedupe_key(body)
+    row = NewDelivery(PROVIDER, key, datetime.now(UTC), safe_headers(request), body)
+    try:
+        new = await state.writer.store(row)
+    except StorageUnavailable:
+        state.metrics.failed()
+        return _answer(
+            503, {"status": "unavailable", "detail": "storage unavailable, retry"}, {"Retry-After": "5"}
+        )
+    if not new:
+        state.metrics.duplicate()
+        return _answer(200, {"status": "duplicate", "key": key})
+    state.metrics.accepted()
+    state.notifier.stored(key)
+    return _answer(202, {"status": "accepted", "key": key})
+
+
+def check_settings(settings: ReceiverSettings) -> None:
+    """Refuse a receiver without a secret unless the insecure development flag is set."""
+    if settings.poshvip_webhook_secret is None or not settings.poshvip_webhook_secret.get_secret_value():
+        if not settings.receiver_insecure_dev:
+            raise ReceiverConfigError(
+                "POSHVIP_WEBHOOK_SECRET is not set: the receiver would accept forged deliveries. "
+                "Set it (the secret configured in Posh.VIP), or pass --insecure-dev for local development."
+            )
+        log.warning(
+            "INSECURE: the Posh.VIP receiver runs WITHOUT a webhook secret and accepts UNSIGNED deliveries "
+            "(development flag). Never run it like this on a reachable address."
+        )
+        settings.poshvip_webhook_secret = None
+
+
+def create_app(settings: ReceiverSettings, *, engine: Engine | None = None) -> FastAPI:
+    """The receiver app. Raises :class:`ReceiverConfigError` when it must not start.
+
+    At startup it refuses an unmigrated database (:class:`store.db.DatabaseNotMigrated`);
+    an unreachable one only makes ``/readyz`` and deliveries answer 503 until it is back.
+    """
+    check_settings(settings)
+    if engine is None:
+        engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+        bound_waits(engine, settings.receiver_write_timeout)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = ReceiverState(settings, engine)
+        try:
+            await asyncio.to_thread(ensure_migrated, engine)
+        except DatabaseNotMigrated:
+            raise
+        except SQLAlchemyError as exc:
+            log.warning(
+                "database unreachable at start (%s): deliveries answer 503 until it is back",
+                type(exc).__name__,
+            )
+        app.state.receiver = state
+        state.writer.start()
+        await state.notifier.start()
+        try:
+            yield
+        finally:
+            await state.notifier.stop()
+            state.writer.stop()
+
+    app = FastAPI(title="En Garde webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    async def poshvip_webhook(request: Request) -> Response:
+        """Receive one Posh.VIP delivery (``token``: the optional unguessable path segment)."""
+        return await receive_poshvip(request, request.app.state.receiver, request.path_params.get("token"))
+
+    # Plain Starlette routes: the hot path skips FastAPI's dependency solving and body handling,
+    # which cost as much CPU as the whole delivery (verify + dedupe key + insert) in the bench.
+    app.router.routes.append(Route(WEBHOOK_PATH, poshvip_webhook, methods=["POST"]))
+    app.router.routes.append(Route(WEBHOOK_PATH + "/{token}", poshvip_webhook, methods=["POST"]))
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(state: State) -> Response:
+        """The database answers."""
+
+        def ping() -> None:
+            with state.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(asyncio.to_thread(ping), timeout=5)
+        except (SQLAlchemyError, TimeoutError) as exc:
+            return _answer(503, {"status": "unavailable", "database": type(exc).__name__})
+        return _answer(200, {"status": "ready"})
+
+    @app.get("/metrics")
+    async def metrics(state: State) -> Response:
+        """Delivery counters in Prometheus text format."""
+        return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for ``uvicorn --factory`` (used with several workers): settings from the environment."""
+    return create_app(ReceiverSettings())

@@ -1,0 +1,78 @@
+"""Serving the receiver: ``serve`` for ``engarde receiver``, :class:`RunningReceiver` for tests and benches."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import uvicorn
+from fastapi import FastAPI
+
+from webhooks.app import create_app
+from webhooks.settings import ReceiverSettings
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    workers: int = 1,
+    insecure_dev: bool = False,
+    log_level: str = "info",
+) -> None:
+    """Serve the receiver with uvicorn until interrupted; settings come from the environment.
+
+    The settings are checked here first so a missing secret stops the command before any
+    worker starts. Several workers each run their own writer and counters.
+    """
+    if insecure_dev:
+        os.environ["RECEIVER_INSECURE_DEV"] = "1"
+    settings = ReceiverSettings()
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+        return
+    from webhooks.app import check_settings
+
+    check_settings(settings)
+    uvicorn.run(
+        "webhooks.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+class RunningReceiver:
+    """An app served by uvicorn on a loopback port in a background thread (``.base_url`` once started)."""
+
+    def __init__(self, app: FastAPI, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="engarde-receiver", daemon=True)
+        self.base_url = ""
+
+    def __enter__(self) -> RunningReceiver:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> RunningReceiver:
+        """Start serving and wait until the port is bound (raises if startup failed)."""
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the receiver failed to start")
+            threading.Event().wait(0.02)
+        sock = self._server.servers[0].sockets[0]
+        host, port = sock.getsockname()[:2]
+        self.base_url = f"http://{host}:{port}"
+        return self
+
+    def stop(self) -> None:
+        """Stop serving (flushes the writer) and join the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
