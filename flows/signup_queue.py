@@ -194,7 +194,9 @@ class PersonReview(BaseModel):
 class SignupReview(RunInput):
     """The admin's decisions on the pending sign-up queue."""
 
-    reviewer: str = Field(description="your name or email: recorded with every decision")
+    reviewer: str = Field(
+        min_length=1, pattern=r"\S", description="your name or email: recorded with every decision"
+    )
     apply_to_all: Literal["decide each person", "approve all", "reject all"] = "decide each person"
     people: list[PersonReview] = Field(default_factory=list)
     note: str = Field(default="", description="why: recorded with every decision")
@@ -250,7 +252,7 @@ def review_form(pending: list[dict[str, Any]]) -> type[SignupReview]:
         f"**{len(people)} people** are waiting for a platform invitation. For each, choose approve, "
         "reject or leave pending (or use *apply to all*), add a note saying why, enter your name, then submit."
     )
-    return SignupReview.with_initial_data(description=description, people=people, reviewer="")
+    return SignupReview.with_initial_data(description=description, people=people)
 
 
 @flow(name="review-signup-queue", log_prints=False)

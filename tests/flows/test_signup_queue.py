@@ -1,0 +1,227 @@
+"""The sign-up queue end to end: flows under the Prefect test harness, invitations exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.flow_runs import aresume_flow_run
+from sqlalchemy import Engine
+
+from audience.invitations import TokenVerdict, hash_token
+from audience.schema import coerce_interactions
+from flows.signup_queue import add_bookers_to_queue, review_signup_queue
+from store import signups as repo
+from store.db import make_engine, session_scope
+from store.interactions import upsert_interactions
+from store.migrate import upgrade
+from store.platform_users import seed_platform_users
+from tasks.signups import InvitationSettings, deliver_invitation, invite_approved, prepare_invitation
+
+SETTINGS = InvitationSettings(signup_url="https://app.example.org/signup?ref=invite", invitation_ttl_days=14)
+
+
+@dataclass
+class Sent:
+    message_id: str | None
+
+
+@dataclass
+class RecordingSender:
+    """Stands in for Brevo's transactional endpoint: records every accepted email."""
+
+    fail_for: set[str] = field(default_factory=set)
+    crash_for: set[str] = field(default_factory=set)
+    emails: list[dict[str, Any]] = field(default_factory=list)
+
+    async def send_transactional_email(
+        self,
+        to: str | Sequence[str],
+        subject: str | None = None,
+        *,
+        html: str | None = None,
+        text: str | None = None,
+        template_id: int | None = None,
+        params: Mapping[str, Any] | None = None,
+        tags: Sequence[str] = (),
+        idempotency_key: str | None = None,
+    ) -> Sent:
+        if to in self.crash_for:
+            raise KeyboardInterrupt("process killed mid-send")
+        if to in self.fail_for:
+            raise RuntimeError("brevo: POST /smtp/email answered 400 [invalid_parameter]: email is not valid")
+        self.emails.append({"to": to, "subject": subject, "text": text, "template_id": template_id, "params": params, "key": idempotency_key})
+        return Sent(message_id=f"<{len(self.emails)}@smtp>")
+
+    def tokens_for(self, email: str) -> list[str]:
+        out = []
+        for e in self.emails:
+            if e["to"] == email:
+                link = (e["params"] or {}).get("LINK") or next(w for w in (e["text"] or "").split() if w.startswith("http"))
+                out.append(parse_qs(urlsplit(link).query)["token"][0])
+        return out
+
+
+def booking(sid: str, email: str, day: int, *, status: str = "booked", service: str = "Sabre", phone: str | None = None) -> dict[str, Any]:
+    return {
+        "source": "easyappointments", "source_id": sid, "email_raw": email, "email": email, "first_name": email.split("@")[0].title(),
+        "kind": "booking", "status": status, "occurred_at": datetime(2026, 1, day, 10, tzinfo=UTC), "service": service, "phone": phone,
+    }
+
+
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'engarde.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("PLATFORM_DATABASE_URL", raising=False)
+    eng = make_engine(url)
+    upgrade(eng)
+    rows = [
+        booking("1", "ana@x.org", 3, phone="+1 555 0100"),
+        booking("2", "ana@x.org", 8, service="Epee"),
+        booking("3", "bo@x.org", 4),
+        booking("4", "cy@x.org", 5, status="cancelled"),
+        booking("5", "dee@x.org", 6),  # also a platform user
+        booking("6", "eve@x.org", 20),  # outside the first window
+    ]
+    with session_scope(eng) as s:
+        upsert_interactions(s, coerce_interactions(pd.DataFrame(rows)))
+        seed_platform_users(s, [{"email": "DEE@x.org", "first_name": "Dee"}])
+    yield eng
+    eng.dispose()
+
+
+def statuses(engine: Engine) -> dict[str, str]:
+    with session_scope(engine) as s:
+        return {e.email: e.status for e in repo.list_signups(s)}
+
+
+async def test_add_bookers_queues_each_person_once_across_runs(engine: Engine) -> None:
+    first = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10))
+    assert (first.bookers, first.queued) == (3, 2)
+    assert first.excluded == {"on_platform": 1, "queued": 0, "invited": 0}
+    with session_scope(engine) as s:
+        ana = next(e for e in repo.list_signups(s) if e.email == "ana@x.org")
+    assert (ana.total_bookings, ana.services_used, ana.phone) == (2, '["Epee", "Sabre"]', "+1 555 0100")
+
+    second = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 31))  # overlapping, wider window
+    assert second.queued == 1 and second.excluded == {"on_platform": 1, "queued": 2, "invited": 0}
+    assert statuses(engine) == {"ana@x.org": "pending", "bo@x.org": "pending", "eve@x.org": "pending"}
+
+
+async def test_review_pauses_for_typed_input_and_applies_decisions(engine: Engine) -> None:
+    await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 31))
+    run = asyncio.create_task(review_signup_queue(timeout_seconds=120, poll_interval_seconds=1, send_invitations_now=False))
+    async with get_client() as client:
+        paused = None
+        for _ in range(120):
+            await asyncio.sleep(0.5)
+            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter())
+            paused = next((r for r in runs if r.name and r.state and r.state.is_paused()), None)
+            if paused is not None or run.done():
+                break
+        assert paused is not None, "the flow never paused"
+        keyset = paused.state.state_details.run_input_keyset
+        schema = await client.read_flow_run_input(paused.id, keyset["schema"])
+        assert "ana@x.org" in schema and "reviewer" in schema  # the form lists the pending people
+
+        # The form is typed: a resume without a reviewer is refused and the run stays paused.
+        with pytest.raises(RuntimeError):
+            await aresume_flow_run(paused.id, run_input={"people": []})
+        people = [
+            {"email": "ana@x.org", "decision": "approve", "note": "regular fencer"},
+            {"email": "bo@x.org", "decision": "reject"},
+            {"email": "eve@x.org"},
+        ]
+        await aresume_flow_run(paused.id, run_input={"reviewer": "lee@engarde.example", "people": people, "note": "January review"})
+        summary = await asyncio.wait_for(run, 60)
+        state = (await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[paused.id]))))[0].state
+    assert state is not None and state.is_completed()
+    assert (summary.approved, summary.rejected, summary.left_pending) == (["ana@x.org"], ["bo@x.org"], 1)
+    with session_scope(engine) as s:
+        entries = {e.email: e for e in repo.list_signups(s)}
+    assert (entries["ana@x.org"].decided_by, entries["ana@x.org"].decision_note) == ("lee@engarde.example", "regular fencer")
+    assert entries["bo@x.org"].decision_note == "January review"  # the form's note when none per person
+    assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
+
+
+async def test_review_with_an_empty_queue_does_not_pause(engine: Engine) -> None:
+    summary = await review_signup_queue(timeout_seconds=5, poll_interval_seconds=1)
+    assert summary.shown == 0 and summary.reviewer is None
+
+
+def _approve(engine: Engine, *emails: str) -> None:
+    cand = pd.DataFrame([{"email": e, "first_name": e[:3].title(), "total_bookings": 1} for e in emails])
+    with session_scope(engine) as s:
+        repo.enqueue_signups(s, cand)
+        repo.decide_signups(s, emails=list(emails), decision="approved", decided_by="lee", note="ok")
+
+
+async def test_approved_people_get_one_email_each_even_when_rerun(engine: Engine) -> None:
+    _approve(engine, "ana@x.org", "bo@x.org")
+    sender = RecordingSender()
+    first = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    again = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    assert first.counts == {"sent": 2} and again.counts == {}  # invited entries are not approved any more
+    assert [e["to"] for e in sender.emails] == ["ana@x.org", "bo@x.org"]
+    assert statuses(engine) == {"ana@x.org": "invited", "bo@x.org": "invited"}
+    # a direct second delivery for the same person is refused too
+    direct = await deliver_invitation(engine, sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS)
+    assert direct.status == "already_sent" and len(sender.emails) == 2
+    token = sender.tokens_for("ana@x.org")[0]
+    with session_scope(engine) as s:
+        inv = repo.live_invitation(s, "ana@x.org")
+        assert inv is not None and inv.token_hash == hash_token(token) and inv.message_id == "<1@smtp>"
+        assert inv.expires_at - inv.created_at == timedelta(days=14)
+        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
+    with session_scope(engine) as s:
+        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.USED
+    assert "ref=invite" in sender.emails[0]["text"]
+
+
+async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(engine: Engine) -> None:
+    _approve(engine, "ana@x.org")
+    stored = prepare_invitation(engine, email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS)
+    assert not isinstance(stored, type(None)) and hasattr(stored, "token")  # stored, then the process died
+    sender = RecordingSender()
+    await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    assert [e["to"] for e in sender.emails] == ["ana@x.org"]
+    sent_token = sender.tokens_for("ana@x.org")[0]
+    with session_scope(engine) as s:
+        invs = repo.invitations(s)
+        assert len(invs) == 1 and invs[0].status == "sent"  # the same invitation, re-armed
+        assert repo.redeem_invitation(s, token=stored.token).verdict is TokenVerdict.UNKNOWN  # never sent
+        assert repo.redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
+
+
+async def test_crash_during_the_send_is_never_resent(engine: Engine) -> None:
+    _approve(engine, "ana@x.org")
+    with pytest.raises(KeyboardInterrupt):
+        await invite_approved(engine, RecordingSender(crash_for={"ana@x.org"}), invited_by="lee", settings=SETTINGS)
+    sender = RecordingSender()
+    report = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    assert report.counts == {"unconfirmed": 1} and sender.emails == []
+
+
+async def test_provider_errors_are_recorded_and_template_is_used_when_configured(engine: Engine) -> None:
+    _approve(engine, "ana@x.org", "bad@x.org")
+    sender = RecordingSender(fail_for={"bad@x.org"})
+    settings = SETTINGS.model_copy(update={"brevo_invitation_template_id": 7})
+    report = await invite_approved(engine, sender, invited_by="lee", settings=settings)
+    assert report.counts == {"sent": 1, "failed": 1}
+    assert sender.emails[0]["template_id"] == 7 and sender.emails[0]["params"]["FIRSTNAME"] == "Ana"
+    with session_scope(engine) as s:
+        bad = repo.invitations(s, emails=["bad@x.org"])[0]
+        assert bad.status == "failed" and "invalid_parameter" in (bad.error or "")
+        assert "bad@x.org" not in repo.invited_emails(s)
+    assert statuses(engine) == {"ana@x.org": "invited", "bad@x.org": "approved"}  # retried by a later pass
