@@ -50,7 +50,9 @@ def test_expiry_and_link() -> None:
         (None, None, None, TokenVerdict.UNKNOWN),
     ],
 )
-def test_judge_token(status: str | None, used: datetime | None, expires: datetime | None, verdict: TokenVerdict) -> None:
+def test_judge_token(
+    status: str | None, used: datetime | None, expires: datetime | None, verdict: TokenVerdict
+) -> None:
     assert judge_token(status=status, expires=expires, used_at=used, now=NOW) is verdict
 
 

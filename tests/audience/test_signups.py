@@ -17,14 +17,66 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 ROWS = [
-    {"source_id": "1", "email": "ana@x.org", "first_name": "Ana", "phone": None, "service": "Fencing 101", "occurred_at": "2026-01-02T10:00Z"},
-    {"source_id": "2", "email": "ana@x.org", "first_name": "Ana", "phone": "+1 555", "service": "Sabre", "occurred_at": "2026-01-05T10:00Z"},
-    {"source_id": "3", "email": "ana@x.org", "first_name": "Ana", "phone": None, "service": "Sabre", "occurred_at": "2026-01-09T10:00Z"},
-    {"source_id": "4", "email": "bo@x.org", "first_name": "Bo", "service": "Epee", "status": "cancelled", "occurred_at": "2026-01-03T10:00Z"},
-    {"source_id": "5", "email": "cy@x.org", "first_name": "Cy", "service": "Epee", "occurred_at": "2026-01-04T10:00Z"},
-    {"source_id": "6", "email": None, "email_raw": "not-an-email", "service": "Epee", "occurred_at": "2026-01-04T10:00Z"},
-    {"source_id": "7", "source": "eventbrite", "kind": "ticket", "email": "dee@x.org", "occurred_at": "2026-01-04T10:00Z"},
-    {"source_id": "8", "email": "cy@x.org", "service": "Epee", "status": "no_show", "occurred_at": "2026-01-06T10:00Z"},
+    {
+        "source_id": "1",
+        "email": "ana@x.org",
+        "first_name": "Ana",
+        "phone": None,
+        "service": "Fencing 101",
+        "occurred_at": "2026-01-02T10:00Z",
+    },
+    {
+        "source_id": "2",
+        "email": "ana@x.org",
+        "first_name": "Ana",
+        "phone": "+1 555",
+        "service": "Sabre",
+        "occurred_at": "2026-01-05T10:00Z",
+    },
+    {
+        "source_id": "3",
+        "email": "ana@x.org",
+        "first_name": "Ana",
+        "phone": None,
+        "service": "Sabre",
+        "occurred_at": "2026-01-09T10:00Z",
+    },
+    {
+        "source_id": "4",
+        "email": "bo@x.org",
+        "first_name": "Bo",
+        "service": "Epee",
+        "status": "cancelled",
+        "occurred_at": "2026-01-03T10:00Z",
+    },
+    {
+        "source_id": "5",
+        "email": "cy@x.org",
+        "first_name": "Cy",
+        "service": "Epee",
+        "occurred_at": "2026-01-04T10:00Z",
+    },
+    {
+        "source_id": "6",
+        "email": None,
+        "email_raw": "not-an-email",
+        "service": "Epee",
+        "occurred_at": "2026-01-04T10:00Z",
+    },
+    {
+        "source_id": "7",
+        "source": "eventbrite",
+        "kind": "ticket",
+        "email": "dee@x.org",
+        "occurred_at": "2026-01-04T10:00Z",
+    },
+    {
+        "source_id": "8",
+        "email": "cy@x.org",
+        "service": "Epee",
+        "status": "no_show",
+        "occurred_at": "2026-01-06T10:00Z",
+    },
 ]
 
 

@@ -59,22 +59,49 @@ class RecordingSender:
             raise KeyboardInterrupt("process killed mid-send")
         if to in self.fail_for:
             raise RuntimeError("brevo: POST /smtp/email answered 400 [invalid_parameter]: email is not valid")
-        self.emails.append({"to": to, "subject": subject, "text": text, "template_id": template_id, "params": params, "key": idempotency_key})
+        self.emails.append(
+            {
+                "to": to,
+                "subject": subject,
+                "text": text,
+                "template_id": template_id,
+                "params": params,
+                "key": idempotency_key,
+            }
+        )
         return Sent(message_id=f"<{len(self.emails)}@smtp>")
 
     def tokens_for(self, email: str) -> list[str]:
         out = []
         for e in self.emails:
             if e["to"] == email:
-                link = (e["params"] or {}).get("LINK") or next(w for w in (e["text"] or "").split() if w.startswith("http"))
+                link = (e["params"] or {}).get("LINK") or next(
+                    w for w in (e["text"] or "").split() if w.startswith("http")
+                )
                 out.append(parse_qs(urlsplit(link).query)["token"][0])
         return out
 
 
-def booking(sid: str, email: str, day: int, *, status: str = "booked", service: str = "Sabre", phone: str | None = None) -> dict[str, Any]:
+def booking(
+    sid: str,
+    email: str,
+    day: int,
+    *,
+    status: str = "booked",
+    service: str = "Sabre",
+    phone: str | None = None,
+) -> dict[str, Any]:
     return {
-        "source": "easyappointments", "source_id": sid, "email_raw": email, "email": email, "first_name": email.split("@")[0].title(),
-        "kind": "booking", "status": status, "occurred_at": datetime(2026, 1, day, 10, tzinfo=UTC), "service": service, "phone": phone,
+        "source": "easyappointments",
+        "source_id": sid,
+        "email_raw": email,
+        "email": email,
+        "first_name": email.split("@")[0].title(),
+        "kind": "booking",
+        "status": status,
+        "occurred_at": datetime(2026, 1, day, 10, tzinfo=UTC),
+        "service": service,
+        "phone": phone,
     }
 
 
@@ -120,7 +147,9 @@ async def test_add_bookers_queues_each_person_once_across_runs(engine: Engine) -
 
 async def test_review_pauses_for_typed_input_and_applies_decisions(engine: Engine) -> None:
     await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 31))
-    run = asyncio.create_task(review_signup_queue(timeout_seconds=120, poll_interval_seconds=1, send_invitations_now=False))
+    run = asyncio.create_task(
+        review_signup_queue(timeout_seconds=120, poll_interval_seconds=1, send_invitations_now=False)
+    )
     async with get_client() as client:
         paused = None
         for _ in range(120):
@@ -142,14 +171,22 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(engine: Engin
             {"email": "bo@x.org", "decision": "reject"},
             {"email": "eve@x.org"},
         ]
-        await aresume_flow_run(paused.id, run_input={"reviewer": "lee@engarde.example", "people": people, "note": "January review"})
+        await aresume_flow_run(
+            paused.id,
+            run_input={"reviewer": "lee@engarde.example", "people": people, "note": "January review"},
+        )
         summary = await asyncio.wait_for(run, 60)
-        state = (await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[paused.id]))))[0].state
+        state = (
+            await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[paused.id])))
+        )[0].state
     assert state is not None and state.is_completed()
     assert (summary.approved, summary.rejected, summary.left_pending) == (["ana@x.org"], ["bo@x.org"], 1)
     with session_scope(engine) as s:
         entries = {e.email: e for e in repo.list_signups(s)}
-    assert (entries["ana@x.org"].decided_by, entries["ana@x.org"].decision_note) == ("lee@engarde.example", "regular fencer")
+    assert (entries["ana@x.org"].decided_by, entries["ana@x.org"].decision_note) == (
+        "lee@engarde.example",
+        "regular fencer",
+    )
     assert entries["bo@x.org"].decision_note == "January review"  # the form's note when none per person
     assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
 
@@ -175,7 +212,9 @@ async def test_approved_people_get_one_email_each_even_when_rerun(engine: Engine
     assert [e["to"] for e in sender.emails] == ["ana@x.org", "bo@x.org"]
     assert statuses(engine) == {"ana@x.org": "invited", "bo@x.org": "invited"}
     # a direct second delivery for the same person is refused too
-    direct = await deliver_invitation(engine, sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS)
+    direct = await deliver_invitation(
+        engine, sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS
+    )
     assert direct.status == "already_sent" and len(sender.emails) == 2
     token = sender.tokens_for("ana@x.org")[0]
     with session_scope(engine) as s:
@@ -190,7 +229,9 @@ async def test_approved_people_get_one_email_each_even_when_rerun(engine: Engine
 
 async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(engine: Engine) -> None:
     _approve(engine, "ana@x.org")
-    stored = prepare_invitation(engine, email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS)
+    stored = prepare_invitation(
+        engine, email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS
+    )
     assert not isinstance(stored, type(None)) and hasattr(stored, "token")  # stored, then the process died
     sender = RecordingSender()
     await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
@@ -207,7 +248,9 @@ async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email
 async def test_crash_during_the_send_is_never_resent(engine: Engine) -> None:
     _approve(engine, "ana@x.org")
     with pytest.raises(KeyboardInterrupt):
-        await invite_approved(engine, RecordingSender(crash_for={"ana@x.org"}), invited_by="lee", settings=SETTINGS)
+        await invite_approved(
+            engine, RecordingSender(crash_for={"ana@x.org"}), invited_by="lee", settings=SETTINGS
+        )
     sender = RecordingSender()
     report = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
     assert report.counts == {"unconfirmed": 1} and sender.emails == []

@@ -34,7 +34,9 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
 
 
 def candidates(*emails: str) -> pd.DataFrame:
-    rows = [{"email": e, "first_name": e[:2], "total_bookings": 2, "services_used": '["Sabre"]'} for e in emails]
+    rows = [
+        {"email": e, "first_name": e[:2], "total_bookings": 2, "services_used": '["Sabre"]'} for e in emails
+    ]
     return pd.DataFrame(rows).reindex(columns=list(CANDIDATE_DTYPES)).astype(CANDIDATE_DTYPES)
 
 
@@ -66,9 +68,8 @@ def test_decisions_record_who_when_why_and_never_overwrite(engine: Engine) -> No
         a = next(e for e in repo.list_signups(s) if e.email == "a@x.org")
     assert res.not_pending == {"a@x.org": "approved"}
     assert (a.status, a.decided_by, a.decided_at, a.decision_note) == ("approved", "lee", NOW, "regular")
-    with pytest.raises(ValueError):
-        with session_scope(engine) as s:
-            repo.decide_signups(s, emails=None, decision="approved", decided_by="")
+    with pytest.raises(ValueError), session_scope(engine) as s:
+        repo.decide_signups(s, emails=None, decision="approved", decided_by="")
 
 
 def _invite(engine: Engine, email: str, *, expires: datetime, status: str = "sent") -> str:
@@ -96,7 +97,9 @@ def test_tokens_are_single_use_and_expire(engine: Engine) -> None:
 
     late = _invite(engine, "b@x.org", expires=NOW + timedelta(days=1))
     with session_scope(engine) as s:
-        assert repo.redeem_invitation(s, token=late, now=NOW + timedelta(days=1)).verdict is TokenVerdict.EXPIRED
+        assert (
+            repo.redeem_invitation(s, token=late, now=NOW + timedelta(days=1)).verdict is TokenVerdict.EXPIRED
+        )
         assert {i.email: i.status for i in repo.invitations(s)}["b@x.org"] == "expired"
         assert repo.invited_emails(s) == {"a@x.org"}  # expired ones no longer count as invited
 
@@ -127,8 +130,12 @@ def test_platform_users_from_seeded_table_and_from_a_query(engine: Engine, tmp_p
     other = create_engine(f"sqlite:///{tmp_path / 'platform.db'}")
     with other.begin() as conn:
         conn.execute(text("create table members (mail text, given text, active int)"))
-        conn.execute(text("insert into members values ('Cy@X.org','Cy',1), ('old@x.org','Old',0), ('', 'Blank', 1)"))
-    users = read_platform_users(other, query="select mail as email, given as first_name from members where active = 1")
+        conn.execute(
+            text("insert into members values ('Cy@X.org','Cy',1), ('old@x.org','Old',0), ('', 'Blank', 1)")
+        )
+    users = read_platform_users(
+        other, query="select mail as email, given as first_name from members where active = 1"
+    )
     assert users["email"].tolist() == ["cy@x.org"] and users["first_name"].tolist() == ["Cy"]
     with pytest.raises(ValueError):
         read_platform_users(other, table="members")  # no email column
@@ -140,4 +147,8 @@ def test_platform_connection_upsert(engine: Engine) -> None:
     with session_scope(engine) as s:
         save_connection(s, provider="eventbrite", auth_method="private_token", status="failing")
         conn = get_connection(s, "eventbrite")
-    assert conn is not None and (conn.auth_method, conn.status, conn.created_at) == ("private_token", "failing", NOW)
+    assert conn is not None and (conn.auth_method, conn.status, conn.created_at) == (
+        "private_token",
+        "failing",
+        NOW,
+    )
