@@ -82,7 +82,11 @@ def select_bookers(engine: Engine, date_from: date, date_to: date) -> QueueSelec
     """The window's EasyAppointments bookers minus platform users, queued and invited people."""
     platform = PlatformUsersSettings()
     platform_engine = make_engine(platform.database_url) if platform.database_url else engine
-    users = read_platform_users(platform_engine, table=platform.users_table, query=platform.users_query)
+    try:
+        users = read_platform_users(platform_engine, table=platform.users_table, query=platform.users_query)
+    finally:
+        if platform_engine is not engine:
+            platform_engine.dispose()
     with session_scope(engine) as session:
         interactions = load_interactions(
             session, sources=["easyappointments"], occurred_from=date_from, occurred_to=date_to

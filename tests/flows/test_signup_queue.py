@@ -268,3 +268,36 @@ async def test_provider_errors_are_recorded_and_template_is_used_when_configured
         assert bad.status == "failed" and "invalid_parameter" in (bad.error or "")
         assert "bad@x.org" not in repo.invited_emails(s)
     assert statuses(engine) == {"ana@x.org": "invited", "bad@x.org": "approved"}  # retried by a later pass
+
+
+async def test_platform_users_sync_reads_the_configured_source(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import create_engine, text
+
+    from flows.platform_users_sync import platform_people, platform_users_sync, read_users
+    from store.platform_users import PlatformUsersSettings
+
+    summary = await platform_users_sync(dry_run=True)
+    assert (summary.users, summary.source, summary.master_list) == (1, "table platform_users", {})
+
+    other = create_engine(f"sqlite:///{tmp_path / 'platform.db'}")
+    with other.begin() as conn:
+        conn.execute(text("create table accounts (login_email text, role text, joined text)"))
+        conn.execute(
+            text(
+                "insert into accounts values ('Ana@X.org', 'member', '2025-03-01'), ('bo@x.org', 'admin', NULL)"
+            )
+        )
+    other.dispose()
+    monkeypatch.setenv("PLATFORM_DATABASE_URL", f"sqlite:///{tmp_path / 'platform.db'}")
+    monkeypatch.setenv(
+        "PLATFORM_USERS_QUERY", "select login_email as email, role, joined as created_at from accounts"
+    )
+    people = platform_people(read_users.fn(engine, PlatformUsersSettings()))
+    assert people["email"].tolist() == ["ana@x.org", "bo@x.org"]
+    assert people["PLATFORM_SINCE"].tolist()[0] == "2025-03-01" and set(people["tags"]) == {"platform_user"}
+    # a platform user from the configured platform database is no longer queued as a booker
+    first = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10))
+    assert first.excluded["on_platform"] == 2  # ana and bo; dee is not on this platform
+    assert statuses(engine) == {"dee@x.org": "pending"}
