@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import httpx
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 JSON = Any
 Params = dict[str, Any]
+T = TypeVar("T")
 
 
 # --------------------------------------------------------------------------- errors
@@ -597,3 +598,89 @@ async def iter_pages(
             )
         yield page
         current = paginator.next(current, body, page)
+
+
+# --------------------------------------------------------------------------- calls through an SDK
+
+
+async def call_with_policy(
+    call: Callable[[], Awaitable[T]],
+    *,
+    provider: str,
+    method: str,
+    path: str,
+    convert: Callable[[Exception], ConnectorError | None],
+    policy: RetryPolicy,
+    idempotent: bool | None = None,
+    limiter: RateLimiter | None = None,
+    stats: CallStats | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    rng: random.Random | None = None,
+) -> T:
+    """Run ``call`` (a factory making one attempt, e.g. one SDK call) under ``policy``.
+
+    For SDK-based connectors (Brevo) whose SDK owns the HTTP request: turn the SDK's own
+    retries off and let this decide, with the same rules as :meth:`HttpClient.request`.
+    ``convert`` maps the SDK's exceptions to :class:`ConnectorError` (return None for an
+    exception it does not know: it propagates unchanged). Connect errors are always
+    retried; other transport errors, 408 and 5xx only when the call is idempotent
+    (``idempotent`` defaults from ``method``); a 429 is always retried, waiting
+    ``RateLimitError.retry_after`` when the provider gave a hint, else the policy's
+    rate-limit waits. ``stats`` counts requests, retries and 429s under ``path``.
+    """
+    rng = rng or random.Random()
+    safe = idempotent if idempotent is not None else method.upper() in IDEMPOTENT_METHODS
+    started = time.monotonic()
+    attempt = 0
+    rate_waits = 0
+    while True:
+        attempt += 1
+        if limiter is not None:
+            await limiter.acquire()
+        if stats is not None:
+            stats.requests += 1
+            stats.by_path[path] = stats.by_path.get(path, 0) + 1
+        delay: float | None
+        try:
+            return await call()
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            failure: ConnectorError = ServerError(
+                f"could not connect ({type(exc).__name__})", provider=provider, method=method, path=path
+            )
+            delay = policy.backoff(attempt, rng)
+        except httpx.TransportError as exc:
+            failure = ServerError(
+                f"connection failed mid-request ({type(exc).__name__})",
+                provider=provider,
+                method=method,
+                path=path,
+            )
+            delay = policy.backoff(attempt, rng) if safe else None
+        except Exception as exc:
+            converted = convert(exc)
+            if converted is None:
+                raise
+            failure = converted
+            delay = None
+            if isinstance(failure, RateLimitError):
+                if stats is not None:
+                    stats.rate_limited += 1
+                if failure.retry_after is not None:
+                    delay = failure.retry_after + rng.random() * 0.1
+                elif rate_waits < policy.max_rate_limit_waits:
+                    rate_waits += 1
+                    delay = policy.rate_limit_wait(rate_waits, rng)
+            elif safe and failure.status is not None and failure.status in policy.retry_statuses:
+                delay = policy.backoff(attempt, rng)
+            if delay is None:
+                raise failure from exc
+        if delay is None or attempt >= policy.max_attempts + rate_waits:
+            raise failure
+        if time.monotonic() - started + delay > policy.max_total_seconds:
+            if isinstance(failure, RateLimitError):
+                failure.retry_after = delay
+            raise failure
+        if stats is not None:
+            stats.retries += 1
+        log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempt + 1)
+        await sleep(delay)

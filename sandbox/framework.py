@@ -223,12 +223,14 @@ def service_urls(base: str) -> dict[str, str]:
 class RunningSandbox:
     """A sandbox served by uvicorn on a loopback port in a background thread (tests, demo)."""
 
-    def __init__(self, ctx: SandboxContext, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, ctx: SandboxContext, *, host: str = "127.0.0.1", port: int = 0, app: ASGIApp | None = None
+    ) -> None:
         import uvicorn
 
         self.ctx = ctx
         config = uvicorn.Config(
-            create_sandbox_app(ctx), host=host, port=port, log_level="warning", lifespan="off"
+            app or create_sandbox_app(ctx), host=host, port=port, log_level="warning", lifespan="off"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="engarde-sandbox", daemon=True)

@@ -61,6 +61,22 @@ def make_engine(url: str | None = None, **kw: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kw)
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(url: str | None = None) -> Engine:
+    """A process-wide engine for ``url`` (default: DATABASE_URL), created once and migrated-checked."""
+    from store.migrate import ensure_migrated
+
+    key = normalise_url(url or DatabaseSettings().database_url)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = make_engine(key)
+        ensure_migrated(engine)
+        _ENGINES[key] = engine
+    return engine
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine`` (objects stay readable after commit)."""
     return sessionmaker(engine, expire_on_commit=False)

@@ -277,3 +277,22 @@ class InsightReport(Base):
     model: Mapped[str] = mapped_column(String(64))
     report: Mapped[dict[str, Any]]
     html_path: Mapped[str | None] = mapped_column(Text)
+
+
+class BrevoImportBatch(Base):
+    """One import chunk sent to Brevo, written before sending so a crashed run can finish it.
+
+    ``rows`` holds ``[email, payload_hash]`` pairs; ``process_id`` is Brevo's once accepted.
+    """
+
+    __tablename__ = "brevo_import_batches"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("brevo_sync_runs.id"), index=True)
+    list_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # sending|sent|done|failed
+    process_id: Mapped[int | None] = mapped_column(Integer)
+    rows: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,52 @@
+"""Settings of the Brevo connector (environment variables ``BREVO_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Brevo refuses a ``jsonBody`` above 10 MB; it recommends staying around 8 MB.
+IMPORT_BODY_HARD_LIMIT = 10_000_000
+
+
+class BrevoSettings(BaseSettings):
+    """How to reach one Brevo account, and how politely.
+
+    Rate limits (general tier): ``/v3/contacts/*`` allows 10 requests/s and 36,000/h;
+    every "unlisted" endpoint, which includes ``/v3/processes`` and ``/v3/account``,
+    allows 100/h. Import processes are therefore polled with a growing interval
+    (``process_poll_initial`` × ``process_poll_factor`` up to ``process_poll_max``)
+    and given up after ``process_poll_timeout`` seconds.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="BREVO_", extra="ignore")
+
+    api_key: SecretStr = Field(description="API key, xkeysib-… (BREVO_API_KEY)")
+    api_url: str = Field(default="https://api.brevo.com/v3", description="API base URL (BREVO_API_URL)")
+    master_list_id: int | None = Field(
+        default=None, description="the master list's id; when unset the list is found or created by name"
+    )
+    master_list_name: str = Field(default="En Garde master list", description="master list name")
+    folder_name: str = Field(default="En Garde", description="folder holding the lists this project creates")
+    import_chunk_max_bytes: int = Field(
+        default=8_000_000,
+        gt=0,
+        le=IMPORT_BODY_HARD_LIMIT,
+        description="largest import request body in bytes (Brevo: 10 MB maximum, about 8 MB recommended)",
+    )
+    process_poll_initial: float = Field(default=10.0, gt=0, description="first wait before polling a process")
+    process_poll_factor: float = Field(default=1.5, ge=1.0, description="growth of the poll interval")
+    process_poll_max: float = Field(default=60.0, gt=0, description="longest wait between two polls")
+    process_poll_timeout: float = Field(default=1800.0, gt=0, description="give up waiting after this")
+    contacts_per_second: int = Field(
+        default=10, ge=1, description="request budget for /contacts/* per second"
+    )
+    contacts_per_hour: int = Field(
+        default=36_000, ge=1, description="request budget for /contacts/* per hour"
+    )
+    unlisted_per_hour: int = Field(
+        default=100, ge=1, description="request budget per hour for unlisted endpoints (/processes, /account)"
+    )
+    timeout: float = Field(default=60.0, gt=0, description="seconds per HTTP request")
+    sender_email: str | None = Field(default=None, description="From address of transactional emails")
+    sender_name: str | None = Field(default="En Garde", description="From name of transactional emails")

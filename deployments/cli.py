@@ -1,0 +1,176 @@
+"""The ``engarde`` command: database, sandbox, demo, flow runs, the local Prefect UI and serving."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from deployments import runtime
+
+app = typer.Typer(
+    help="En Garde audience pipelines: Prefect flows from bookings, tickets and webinars to Brevo and insights.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@app.callback()
+def _main(
+    env_file: Annotated[
+        Path | None,
+        typer.Option("--env-file", help="Read KEY=VALUE settings from this file (the environment wins)."),
+    ] = None,
+) -> None:
+    if env_file is not None:
+        runtime.load_env_file(env_file)
+    runtime.apply_defaults()
+
+
+def _engine() -> Any:
+    from store.db import make_engine
+
+    return make_engine()
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database at DATABASE_URL to the newest schema."""
+    from store.migrate import current_revision, head_revision, upgrade
+
+    engine = _engine()
+    before = current_revision(engine)
+    upgrade(engine)
+    typer.echo(
+        f"database {engine.url.render_as_string(hide_password=True)}: {before or 'empty'} -> {head_revision()}"
+    )
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's schema revision and the one the code needs."""
+    from store.migrate import current_revision, head_revision
+
+    engine = _engine()
+    typer.echo(
+        f"database at {current_revision(engine) or 'nothing (never migrated)'}; code needs {head_revision()}"
+    )
+
+
+def _parse_params(params: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in params:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        out[key.strip().replace("-", "_")] = value
+    return out
+
+
+@app.command("run")
+def run_flow(
+    flow: Annotated[str, typer.Argument(help="Flow name, e.g. audience-sync (see `engarde flows`).")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="Flow parameter KEY=VALUE (JSON values allowed); repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the flow's result as JSON.")] = False,
+) -> None:
+    """Run one flow now, through Prefect, and print its summary."""
+    from deployments.flows_index import load_flow
+    from store.db import DatabaseNotMigrated
+
+    try:
+        flow_obj = load_flow(flow)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    try:
+        result = flow_obj(**_parse_params(param or []))
+        if inspect.iscoroutine(result):
+            result = asyncio.run(result)
+    except DatabaseNotMigrated as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
+    _print_result(result, as_json)
+
+
+def _print_result(result: Any, as_json: bool) -> None:
+    data = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    elif hasattr(result, "render"):
+        typer.echo(result.render())
+    else:
+        typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@app.command("flows")
+def list_flows() -> None:
+    """List the flows `engarde run` knows."""
+    from deployments.flows_index import FLOWS
+
+    for name, target in sorted(FLOWS.items()):
+        typer.echo(f"{name:24} {target}")
+
+
+@app.command("demo")
+def demo(
+    scale: Annotated[int, typer.Option(help="Appointments in the sandbox world.")] = 3000,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 7,
+) -> None:
+    """Run the main job end to end on a fresh SQLite file and the sandbox (no credentials needed)."""
+    from deployments.demo import run_demo
+
+    sys.exit(run_demo(scale=scale, seed=seed))
+
+
+@app.command("ui")
+def ui(
+    port: Annotated[int, typer.Option(help="Port of the local Prefect server.")] = runtime.UI_PORT,
+) -> None:
+    """Start a local Prefect server with its UI on 127.0.0.1; flow runs started meanwhile appear there."""
+    import subprocess
+
+    env = {**os.environ, "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port)}
+    env.pop("PREFECT_API_URL", None)
+    typer.echo(f"Prefect UI at http://127.0.0.1:{port} (Ctrl+C stops it)")
+    raise typer.Exit(
+        subprocess.call(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+        )
+    )
+
+
+@app.command("serve")
+def serve() -> None:
+    """Run every deployment of prefect.yaml on its schedule in this process (no worker needed)."""
+    from deployments.serve import serve_all
+
+    serve_all()
+
+
+from deployments import cli_sandbox  # noqa: E402
+
+app.add_typer(cli_sandbox.app, name="sandbox")
+
+
+def main() -> None:
+    """Entry point of the ``engarde`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

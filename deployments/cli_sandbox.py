@@ -1,0 +1,93 @@
+"""``engarde sandbox``: serve the offline twins of the outside services, and read their counters."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+DEFAULT_ENV_FILE = Path(".engarde/sandbox.env")
+
+app = typer.Typer(
+    help="Offline twins of EasyAppointments, Eventbrite, Zoom, Brevo and Anthropic on loopback.",
+    invoke_without_command=True,
+)
+
+
+@app.callback()
+def serve(
+    ctx: typer.Context,
+    scale: Annotated[int, typer.Option(help="Appointments in the world (people ≈ scale/3).")] = 2000,
+    seed: Annotated[int, typer.Option(help="Seed of the deterministic world.")] = 7,
+    faults: Annotated[
+        float, typer.Option(help="Fraction of requests answered with an injected fault.")
+    ] = 0.0,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    env_file: Annotated[
+        Path, typer.Option("--env-file", help="Write the variables pointing connectors at the sandbox here.")
+    ] = DEFAULT_ENV_FILE,
+) -> None:
+    """Serve every twin until interrupted; write the connectors' environment to --env-file."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import threading
+
+    from sandbox.framework import RunningSandbox, new_context
+
+    context = new_context(scale=scale, seed=seed, faults=faults)
+    sandbox = RunningSandbox(context, port=port).start()
+    env_file.parent.mkdir(parents=True, exist_ok=True)
+    env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
+    typer.echo(
+        f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults})"
+    )
+    typer.echo(f"environment written to {env_file}; use `engarde --env-file {env_file} ...`")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+
+
+def _admin_url(env_file: Path) -> str:
+    url = os.environ.get("ENGARDE_SANDBOX_URL")
+    if not url and env_file.exists():
+        for line in env_file.read_text().splitlines():
+            if line.startswith("ENGARDE_SANDBOX_URL="):
+                url = line.split("=", 1)[1].strip()
+    if not url:
+        raise typer.BadParameter(f"no running sandbox found: start `engarde sandbox` (it writes {env_file})")
+    return url.rstrip("/")
+
+
+@app.command("stats")
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    env_file: Annotated[
+        Path, typer.Option("--env-file", help="The file `engarde sandbox` wrote.")
+    ] = DEFAULT_ENV_FILE,
+) -> None:
+    """Requests served per service and route, faults injected, and each twin's state."""
+    url = _admin_url(env_file)
+    try:
+        data = httpx.get(f"{url}/stats", timeout=5).json()
+    except httpx.HTTPError as exc:
+        typer.echo(f"the sandbox at {url} does not answer ({exc}); is `engarde sandbox` running?", err=True)
+        raise typer.Exit(1) from exc
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    for service, entry in data.items():
+        if service == "faults_injected":
+            typer.echo(f"faults injected: {entry or 'none'}")
+            continue
+        typer.echo(f"{service}: {entry['requests']} requests")
+        for route, count in entry["routes"].items():
+            typer.echo(f"    {count:7d}  {route}")
+        if entry.get("state"):
+            typer.echo(f"    state: {json.dumps(entry['state'])}")

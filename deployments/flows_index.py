@@ -1,0 +1,19 @@
+"""Every flow of the project by its Prefect name, as ``module:function`` (imported lazily)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+FLOWS: dict[str, str] = {
+    "audience-sync": "flows.audience_sync:audience_sync",
+    "audience-backfill": "flows.audience_backfill:audience_backfill",
+}
+
+
+def load_flow(name: str) -> Any:
+    """The flow object registered as ``name``; ValueError naming the known flows otherwise."""
+    if name not in FLOWS:
+        raise ValueError(f"unknown flow {name!r}; known flows: {', '.join(sorted(FLOWS))}")
+    module, _, attr = FLOWS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)

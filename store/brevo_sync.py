@@ -1,0 +1,167 @@
+"""Brevo sync bookkeeping: what Brevo last accepted per person, runs, import batches, rejected rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.models import BrevoImportBatch, BrevoRejection, BrevoSyncRun, BrevoSyncState
+
+_BATCH = 1_000
+
+
+def load_sync_state(session: Session, list_id: int) -> pd.DataFrame:
+    """``[email, payload_hash, on_list]`` for everyone ever pushed to ``list_id``."""
+    rows = session.execute(
+        select(BrevoSyncState.email, BrevoSyncState.payload_hash, BrevoSyncState.on_list).where(
+            BrevoSyncState.list_id == list_id
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=["email", "payload_hash", "on_list"])
+    return frame.astype({"email": "string", "payload_hash": "string", "on_list": "bool"})
+
+
+def record_pushed(
+    session: Session,
+    *,
+    list_id: int,
+    rows: Sequence[tuple[str, str | None]],
+    on_list: bool,
+    run_id: int | None,
+) -> None:
+    """Upsert the state of ``(email, payload_hash)`` pairs Brevo accepted (hash None keeps the old one)."""
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    for start in range(0, len(rows), _BATCH):
+        values = [
+            {
+                "email": email,
+                "list_id": list_id,
+                "payload_hash": digest,
+                "on_list": on_list,
+                "pushed_at": now,
+                "run_id": run_id,
+            }
+            for email, digest in rows[start : start + _BATCH]
+        ]
+        stmt = insert(BrevoSyncState).values(values)
+        keep_hash = stmt.excluded.payload_hash if rows[0][1] is not None else BrevoSyncState.payload_hash
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email", "list_id"],
+            set_={
+                "payload_hash": keep_hash,
+                "on_list": stmt.excluded.on_list,
+                "pushed_at": now,
+                "run_id": run_id,
+            },
+        )
+        session.execute(stmt)
+
+
+def start_run(
+    session: Session, *, flow: str, list_id: int | None, dry_run: bool, flow_run_id: str | None
+) -> int:
+    """Create a sync run row and return its id."""
+    run = BrevoSyncRun(
+        flow=flow,
+        list_id=list_id,
+        dry_run=dry_run,
+        flow_run_id=flow_run_id,
+        status="running",
+        started_at=datetime.now(UTC),
+        counts={},
+    )
+    session.add(run)
+    session.flush()
+    return run.id
+
+
+def finish_run(session: Session, run_id: int, *, counts: dict[str, Any], error: str | None = None) -> None:
+    """Close a sync run with its counts (and the error that stopped it, if any)."""
+    session.execute(
+        update(BrevoSyncRun)
+        .where(BrevoSyncRun.id == run_id)
+        .values(
+            status="failed" if error else "complete",
+            finished_at=datetime.now(UTC),
+            counts=counts,
+            error=error,
+        )
+    )
+
+
+def open_batch(session: Session, *, run_id: int, list_id: int, rows: Sequence[tuple[str, str]]) -> int:
+    """Record an import chunk as about to be sent; returns its id."""
+    batch = BrevoImportBatch(
+        run_id=run_id,
+        list_id=list_id,
+        status="sending",
+        rows={"rows": [list(r) for r in rows]},
+        created_at=datetime.now(UTC),
+    )
+    session.add(batch)
+    session.flush()
+    return batch.id
+
+
+def mark_batch_sent(session: Session, batch_id: int, process_id: int) -> None:
+    """Brevo accepted the chunk as ``process_id`` (not yet processed)."""
+    session.execute(
+        update(BrevoImportBatch)
+        .where(BrevoImportBatch.id == batch_id)
+        .values(status="sent", process_id=process_id)
+    )
+
+
+def close_batch(session: Session, batch_id: int, *, error: str | None = None) -> None:
+    """The chunk's process finished (or failed with ``error``)."""
+    session.execute(
+        update(BrevoImportBatch)
+        .where(BrevoImportBatch.id == batch_id)
+        .values(status="failed" if error else "done", finished_at=datetime.now(UTC), error=error)
+    )
+
+
+def unfinished_batches(session: Session, list_id: int) -> list[BrevoImportBatch]:
+    """Chunks a crashed run sent (Brevo has a process id) but never confirmed."""
+    return list(
+        session.scalars(
+            select(BrevoImportBatch)
+            .where(BrevoImportBatch.list_id == list_id, BrevoImportBatch.status == "sent")
+            .order_by(BrevoImportBatch.id)
+        )
+    )
+
+
+def record_rejections(session: Session, run_id: int, rejected: Iterable[tuple[str, str]]) -> int:
+    """Store rows Brevo refused, with the reason; returns how many."""
+    now = datetime.now(UTC)
+    items = [BrevoRejection(run_id=run_id, email=e, reason=r, created_at=now) for e, r in rejected]
+    session.add_all(items)
+    return len(items)
+
+
+def open_rejections(session: Session) -> set[str]:
+    """Emails whose last push was refused and not yet resolved (they are retried next run)."""
+    return set(session.scalars(select(BrevoRejection.email).where(BrevoRejection.resolved_at.is_(None))))
+
+
+def resolve_rejections(session: Session, emails: Iterable[str]) -> None:
+    """Mark earlier rejections of ``emails`` as resolved (Brevo has now accepted them)."""
+    wanted = sorted(set(emails))
+    for start in range(0, len(wanted), _BATCH):
+        session.execute(
+            update(BrevoRejection)
+            .where(
+                BrevoRejection.email.in_(wanted[start : start + _BATCH]), BrevoRejection.resolved_at.is_(None)
+            )
+            .values(resolved_at=datetime.now(UTC))
+        )

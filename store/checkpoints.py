@@ -1,0 +1,84 @@
+"""Extraction checkpoints: one row per source and window; complete only when every page and push succeeded."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import ExtractionCheckpoint
+
+
+def last_complete_end(session: Session, source: str) -> date | None:
+    """The incremental high-water mark of ``source``: the latest day a complete window covered *as of its run*.
+
+    A window may reach into the future (upcoming bookings); those days are not final, so a
+    window counts only up to the day it finished.
+    """
+    rows = session.execute(
+        select(ExtractionCheckpoint.window_end, ExtractionCheckpoint.finished_at).where(
+            ExtractionCheckpoint.source == source, ExtractionCheckpoint.status == "complete"
+        )
+    ).all()
+    ends = [min(end, finished.date()) if finished else end for end, finished in rows]
+    return max(ends, default=None)
+
+
+def start_checkpoint(
+    session: Session, *, source: str, window_start: date, window_end: date, flow_run_id: str | None = None
+) -> ExtractionCheckpoint:
+    """Mark ``source``'s window as running (re-using the row of an earlier attempt of the same window)."""
+    row = session.scalar(
+        select(ExtractionCheckpoint).where(
+            ExtractionCheckpoint.source == source,
+            ExtractionCheckpoint.window_start == window_start,
+            ExtractionCheckpoint.window_end == window_end,
+        )
+    )
+    now = datetime.now(UTC)
+    if row is None:
+        row = ExtractionCheckpoint(
+            source=source, window_start=window_start, window_end=window_end, rows=0, api_calls=0
+        )
+        session.add(row)
+    row.status, row.started_at, row.finished_at, row.error = "running", now, None, None
+    row.flow_run_id = flow_run_id
+    session.flush()
+    return row
+
+
+def finish_checkpoint(
+    session: Session,
+    *,
+    source: str,
+    window_start: date,
+    window_end: date,
+    complete: bool,
+    rows: int = 0,
+    api_calls: int = 0,
+    error: str | None = None,
+) -> None:
+    """Close a window's checkpoint as complete or failed, with its counts and the reason it failed."""
+    row = session.scalar(
+        select(ExtractionCheckpoint).where(
+            ExtractionCheckpoint.source == source,
+            ExtractionCheckpoint.window_start == window_start,
+            ExtractionCheckpoint.window_end == window_end,
+        )
+    )
+    if row is None:
+        row = start_checkpoint(session, source=source, window_start=window_start, window_end=window_end)
+    row.status = "complete" if complete else "failed"
+    row.finished_at = datetime.now(UTC)
+    row.rows, row.api_calls, row.error = rows, api_calls, error
+
+
+def window_states(session: Session, source: str) -> dict[tuple[date, date], str]:
+    """Status of every recorded window of ``source``, keyed by (start, end)."""
+    rows = session.execute(
+        select(
+            ExtractionCheckpoint.window_start, ExtractionCheckpoint.window_end, ExtractionCheckpoint.status
+        ).where(ExtractionCheckpoint.source == source)
+    ).all()
+    return {(r[0], r[1]): r[2] for r in rows}

@@ -1,0 +1,79 @@
+"""Checkpoints (the incremental mark) and Brevo sync bookkeeping, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine
+
+from store.brevo_sync import (
+    close_batch,
+    load_sync_state,
+    mark_batch_sent,
+    open_batch,
+    open_rejections,
+    record_pushed,
+    record_rejections,
+    resolve_rejections,
+    start_run,
+    unfinished_batches,
+)
+from store.checkpoints import finish_checkpoint, last_complete_end, start_checkpoint, window_states
+from store.db import session_scope
+
+
+def test_mark_advances_only_on_complete_windows_and_not_into_the_future(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        start_checkpoint(
+            s, source="easyappointments", window_start=date(2026, 1, 1), window_end=date(2026, 1, 31)
+        )
+        finish_checkpoint(
+            s,
+            source="easyappointments",
+            window_start=date(2026, 1, 1),
+            window_end=date(2026, 1, 31),
+            complete=True,
+        )
+        start_checkpoint(
+            s, source="easyappointments", window_start=date(2026, 2, 1), window_end=date(2026, 2, 28)
+        )
+        finish_checkpoint(
+            s,
+            source="easyappointments",
+            window_start=date(2026, 2, 1),
+            window_end=date(2026, 2, 28),
+            complete=False,
+            error="429",
+        )
+        future = date(datetime.now(UTC).year + 1, 1, 1)
+        start_checkpoint(s, source="zoom", window_start=date(2026, 1, 1), window_end=future)
+        finish_checkpoint(s, source="zoom", window_start=date(2026, 1, 1), window_end=future, complete=True)
+    with session_scope(engine) as s:
+        assert last_complete_end(s, "easyappointments") == date(2026, 1, 31)
+        assert last_complete_end(s, "zoom") == datetime.now(UTC).date()
+        assert last_complete_end(s, "eventbrite") is None
+        assert window_states(s, "easyappointments")[(date(2026, 2, 1), date(2026, 2, 28))] == "failed"
+
+
+def test_sync_state_batches_and_rejections(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        run = start_run(s, flow="audience-sync", list_id=7, dry_run=False, flow_run_id=None)
+        batch = open_batch(s, run_id=run, list_id=7, rows=[("a@x.org", "h1"), ("b@x.org", "h2")])
+        mark_batch_sent(s, batch, 42)
+    with session_scope(engine) as s:
+        pending = unfinished_batches(s, 7)
+        assert [(b.process_id, b.rows["rows"]) for b in pending] == [
+            (42, [["a@x.org", "h1"], ["b@x.org", "h2"]])
+        ]
+        record_pushed(s, list_id=7, rows=[("a@x.org", "h1")], on_list=True, run_id=run)
+        record_rejections(s, run, [("b@x.org", "invalid email")])
+        close_batch(s, batch)
+    with session_scope(engine) as s:
+        assert unfinished_batches(s, 7) == []
+        assert open_rejections(s) == {"b@x.org"}
+        record_pushed(s, list_id=7, rows=[("a@x.org", None)], on_list=False, run_id=run)
+        resolve_rejections(s, ["b@x.org"])
+    with session_scope(engine) as s:
+        state = load_sync_state(s, 7)
+        assert state.to_dict("records") == [{"email": "a@x.org", "payload_hash": "h1", "on_list": False}]
+        assert open_rejections(s) == set()
