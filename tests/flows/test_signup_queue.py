@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,67 +19,60 @@ from sqlalchemy import Engine
 
 from audience.invitations import TokenVerdict, hash_token
 from audience.schema import coerce_interactions
+from connectors.brevo import BrevoClient, BrevoSettings
 from flows.signup_queue import add_bookers_to_queue, review_signup_queue
+from sandbox.brevo_twin import BrevoState
+from sandbox.framework import RunningSandbox
 from store import signups as repo
 from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
 from store.migrate import upgrade
 from store.platform_users import seed_platform_users
-from tasks.signups import InvitationSettings, deliver_invitation, invite_approved, prepare_invitation
+from tasks.signups import (
+    InvitationSettings,
+    PreparedInvitation,
+    deliver_invitation,
+    invite_approved,
+    prepare_invitation,
+)
 
 SETTINGS = InvitationSettings(signup_url="https://app.example.org/signup?ref=invite", invitation_ttl_days=14)
 
 
 @dataclass
-class Sent:
-    message_id: str | None
-
-
-@dataclass
-class RecordingSender:
-    """Stands in for Brevo's transactional endpoint: records every accepted email."""
-
-    fail_for: set[str] = field(default_factory=set)
-    crash_for: set[str] = field(default_factory=set)
-    emails: list[dict[str, Any]] = field(default_factory=list)
+class CrashingSender:
+    """A process killed while the email request is in flight (nothing reaches Brevo)."""
 
     async def send_transactional_email(
-        self,
-        to: str | Sequence[str],
-        subject: str | None = None,
-        *,
-        html: str | None = None,
-        text: str | None = None,
-        template_id: int | None = None,
-        params: Mapping[str, Any] | None = None,
-        tags: Sequence[str] = (),
-        idempotency_key: str | None = None,
-    ) -> Sent:
-        if to in self.crash_for:
-            raise KeyboardInterrupt("process killed mid-send")
-        if to in self.fail_for:
-            raise RuntimeError("brevo: POST /smtp/email answered 400 [invalid_parameter]: email is not valid")
-        self.emails.append(
-            {
-                "to": to,
-                "subject": subject,
-                "text": text,
-                "template_id": template_id,
-                "params": params,
-                "key": idempotency_key,
-            }
-        )
-        return Sent(message_id=f"<{len(self.emails)}@smtp>")
+        self, to: str | Sequence[str], subject: str | None = None, **_: Any
+    ) -> Any:
+        raise KeyboardInterrupt("process killed mid-send")
 
-    def tokens_for(self, email: str) -> list[str]:
-        out = []
-        for e in self.emails:
-            if e["to"] == email:
-                link = (e["params"] or {}).get("LINK") or next(
-                    w for w in (e["text"] or "").split() if w.startswith("http")
-                )
-                out.append(parse_qs(urlsplit(link).query)["token"][0])
-        return out
+
+@pytest.fixture
+def brevo(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[BrevoClient, BrevoState]]:
+    """A Brevo client pointed at the sandbox twin, and the twin's state (emails it accepted)."""
+    monkeypatch.setenv("BREVO_SENDER_EMAIL", "hello@engarde.example")
+    state = sandbox.ctx.state.get("brevo")
+    client = BrevoClient(BrevoSettings())
+    yield client, sandbox.ctx.state["brevo"] if state is None else state
+
+
+def sent_to(state: BrevoState) -> list[str]:
+    return [t["email"] for e in state.emails_sent for t in e["to"]]
+
+
+def tokens_for(state: BrevoState, email: str) -> list[str]:
+    out = []
+    for e in state.emails_sent:
+        if any(t["email"] == email for t in e["to"]):
+            link = (e.get("params") or {}).get("LINK") or next(
+                w for w in (e.get("textContent") or "").split() if w.startswith("http")
+            )
+            out.append(parse_qs(urlsplit(link).query)["token"][0])
+    return out
 
 
 def booking(
@@ -145,11 +138,11 @@ async def test_add_bookers_queues_each_person_once_across_runs(engine: Engine) -
     assert statuses(engine) == {"ana@x.org": "pending", "bo@x.org": "pending", "eve@x.org": "pending"}
 
 
-async def test_review_pauses_for_typed_input_and_applies_decisions(engine: Engine) -> None:
+async def test_review_pauses_for_typed_input_and_applies_decisions(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
     await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 31))
-    run = asyncio.create_task(
-        review_signup_queue(timeout_seconds=120, poll_interval_seconds=1, send_invitations_now=False)
-    )
+    run = asyncio.create_task(review_signup_queue(timeout_seconds=120, poll_interval_seconds=1))
     async with get_client() as client:
         paused = None
         for _ in range(120):
@@ -189,6 +182,8 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(engine: Engin
     )
     assert entries["bo@x.org"].decision_note == "January review"  # the form's note when none per person
     assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
+    assert summary.invitations == {"sent": 1} and sent_to(brevo[1]) == ["ana@x.org"]
+    assert entries["ana@x.org"].status == "invited"
 
 
 async def test_review_with_an_empty_queue_does_not_pause(engine: Engine) -> None:
@@ -197,47 +192,56 @@ async def test_review_with_an_empty_queue_does_not_pause(engine: Engine) -> None
 
 
 def _approve(engine: Engine, *emails: str) -> None:
-    cand = pd.DataFrame([{"email": e, "first_name": e[:3].title(), "total_bookings": 1} for e in emails])
+    cand = pd.DataFrame(
+        [{"email": e, "first_name": e.split("@")[0].title(), "total_bookings": 1} for e in emails]
+    )
     with session_scope(engine) as s:
         repo.enqueue_signups(s, cand)
         repo.decide_signups(s, emails=list(emails), decision="approved", decided_by="lee", note="ok")
 
 
-async def test_approved_people_get_one_email_each_even_when_rerun(engine: Engine) -> None:
+async def test_approved_people_get_one_email_each_even_when_rerun(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    sender, twin = brevo
     _approve(engine, "ana@x.org", "bo@x.org")
-    sender = RecordingSender()
     first = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
     again = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
     assert first.counts == {"sent": 2} and again.counts == {}  # invited entries are not approved any more
-    assert [e["to"] for e in sender.emails] == ["ana@x.org", "bo@x.org"]
+    assert sent_to(twin) == ["ana@x.org", "bo@x.org"]
     assert statuses(engine) == {"ana@x.org": "invited", "bo@x.org": "invited"}
     # a direct second delivery for the same person is refused too
     direct = await deliver_invitation(
         engine, sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS
     )
-    assert direct.status == "already_sent" and len(sender.emails) == 2
-    token = sender.tokens_for("ana@x.org")[0]
+    assert direct.status == "already_sent" and len(twin.emails_sent) == 2
+    email = twin.emails_sent[0]
+    assert "ref=invite" in email["textContent"] and email["subject"] == "Your invitation to En Garde"
+    assert "idem:invitation-1" in email["tags"]
+    token = tokens_for(twin, "ana@x.org")[0]
     with session_scope(engine) as s:
         inv = repo.live_invitation(s, "ana@x.org")
-        assert inv is not None and inv.token_hash == hash_token(token) and inv.message_id == "<1@smtp>"
+        assert inv is not None and inv.token_hash == hash_token(token)
+        assert inv.message_id == email["messageId"]
         assert inv.expires_at - inv.created_at == timedelta(days=14)
         assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
     with session_scope(engine) as s:
         assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.USED
-    assert "ref=invite" in sender.emails[0]["text"]
 
 
-async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(engine: Engine) -> None:
+async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    sender, twin = brevo
     _approve(engine, "ana@x.org")
     stored = prepare_invitation(
         engine, email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS
     )
-    assert not isinstance(stored, type(None)) and hasattr(stored, "token")  # stored, then the process died
-    sender = RecordingSender()
+    assert isinstance(stored, PreparedInvitation)  # stored and committed; then the process died
     await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
     await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
-    assert [e["to"] for e in sender.emails] == ["ana@x.org"]
-    sent_token = sender.tokens_for("ana@x.org")[0]
+    assert sent_to(twin) == ["ana@x.org"]
+    sent_token = tokens_for(twin, "ana@x.org")[0]
     with session_scope(engine) as s:
         invs = repo.invitations(s)
         assert len(invs) == 1 and invs[0].status == "sent"  # the same invitation, re-armed
@@ -245,29 +249,48 @@ async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email
         assert repo.redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
 
 
-async def test_crash_during_the_send_is_never_resent(engine: Engine) -> None:
+async def test_crash_during_the_send_is_never_resent(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    sender, twin = brevo
     _approve(engine, "ana@x.org")
     with pytest.raises(KeyboardInterrupt):
-        await invite_approved(
-            engine, RecordingSender(crash_for={"ana@x.org"}), invited_by="lee", settings=SETTINGS
-        )
-    sender = RecordingSender()
+        await invite_approved(engine, CrashingSender(), invited_by="lee", settings=SETTINGS)
     report = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
-    assert report.counts == {"unconfirmed": 1} and sender.emails == []
+    assert report.counts == {"unconfirmed": 1} and twin.emails_sent == []
 
 
-async def test_provider_errors_are_recorded_and_template_is_used_when_configured(engine: Engine) -> None:
-    _approve(engine, "ana@x.org", "bad@x.org")
-    sender = RecordingSender(fail_for={"bad@x.org"})
+async def test_provider_errors_are_recorded_and_template_is_used_when_configured(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState], sandbox: RunningSandbox
+) -> None:
+    sender, twin = brevo
+    _approve(engine, "ana@x.org", "bo@x.org")
+    sandbox.ctx.faults.queue("brevo", "5xx", 1)  # the first send fails (a send is never retried after a 5xx)
     settings = SETTINGS.model_copy(update={"brevo_invitation_template_id": 7})
     report = await invite_approved(engine, sender, invited_by="lee", settings=settings)
-    assert report.counts == {"sent": 1, "failed": 1}
-    assert sender.emails[0]["template_id"] == 7 and sender.emails[0]["params"]["FIRSTNAME"] == "Ana"
+    assert report.counts == {"failed": 1, "sent": 1}
+    assert sent_to(twin) == ["bo@x.org"]
+    assert twin.emails_sent[0]["templateId"] == 7 and twin.emails_sent[0]["params"]["FIRSTNAME"] == "Bo"
     with session_scope(engine) as s:
-        bad = repo.invitations(s, emails=["bad@x.org"])[0]
-        assert bad.status == "failed" and "invalid_parameter" in (bad.error or "")
-        assert "bad@x.org" not in repo.invited_emails(s)
-    assert statuses(engine) == {"ana@x.org": "invited", "bad@x.org": "approved"}  # retried by a later pass
+        failed = repo.invitations(s, emails=["ana@x.org"])[0]
+        assert failed.status == "failed" and "5" in (failed.error or "")
+        assert "ana@x.org" not in repo.invited_emails(s)
+    assert statuses(engine) == {"ana@x.org": "approved", "bo@x.org": "invited"}
+    retry = await invite_approved(engine, sender, invited_by="lee", settings=settings)  # a later pass
+    assert retry.counts == {"sent": 1} and sent_to(twin) == ["bo@x.org", "ana@x.org"]
+
+
+async def test_auto_invite_invites_at_once(engine: Engine, brevo: tuple[BrevoClient, BrevoState]) -> None:
+    _, twin = brevo
+    summary = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10), auto_invite=True)
+    assert (summary.queued, summary.invitations) == (2, {"sent": 2})
+    assert sorted(sent_to(twin)) == ["ana@x.org", "bo@x.org"]
+    with session_scope(engine) as s:
+        entries = {e.email: e for e in repo.list_signups(s)}
+    assert {e: x.status for e, x in entries.items()} == {"ana@x.org": "invited", "bo@x.org": "invited"}
+    assert entries["ana@x.org"].decided_by == "add-bookers-to-queue (auto_invite)"
+    again = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10), auto_invite=True)
+    assert again.queued == 0 and len(twin.emails_sent) == 2
 
 
 async def test_platform_users_sync_reads_the_configured_source(
