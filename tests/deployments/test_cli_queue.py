@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from connectors.registry import INTEGRATIONS
 from deployments.cli_queue import app
+from sandbox.framework import RunningSandbox
 from store import signups as repo
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
@@ -107,3 +108,34 @@ def test_check_with_nothing_configured(monkeypatch: pytest.MonkeyPatch) -> None:
     lines = out.output.strip().splitlines()
     assert len(lines) == len(INTEGRATIONS) and all("not configured" in line for line in lines)
     assert "set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID, ZOOM_CLIENT_SECRET" in out.output
+
+
+def test_approve_sends_invitations_through_brevo(
+    db: str, sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BREVO_SENDER_EMAIL", "hello@engarde.example")
+    out = runner.invoke(app, ["queue", "approve", "ana@x.org", "bo@x.org", "--by", "lee", "--note", "ok"])
+    assert out.exit_code == 0, out.output
+    assert "invitations: sent 2" in out.output
+    twin = sandbox.ctx.state["brevo"]
+    assert sorted(t["email"] for e in twin.emails_sent for t in e["to"]) == ["ana@x.org", "bo@x.org"]
+    assert {r["email"]: r["invitation"] for r in rows("invited")} == {"ana@x.org": "sent", "bo@x.org": "sent"}
+    again = runner.invoke(app, ["queue", "invite"])
+    assert "none to send" in again.output and len(twin.emails_sent) == 2
+
+
+def test_check_against_the_sandbox_names_the_wrong_credential(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POSHVIP_WEBHOOK_SECRET", "s")
+    ok = runner.invoke(app, ["check", "--json"])
+    by_name = {r["name"]: r for r in json.loads(ok.output)}
+    assert ok.exit_code == 0, ok.output
+    assert by_name["brevo"]["status"] == "ok" and by_name["poshvip"]["status"] == "ok"
+    assert all(r["status"] in ("ok", "not available") for r in by_name.values()), ok.output
+    monkeypatch.setenv("BREVO_API_KEY", "xkeysib-wrong")
+    bad = runner.invoke(app, ["check"])
+    assert bad.exit_code == 1
+    failing = [line for line in bad.output.splitlines() if "failing" in line]
+    assert len(failing) == 1 and failing[0].startswith("brevo") and "401" in failing[0]
+    assert "xkeysib-wrong" not in bad.output
