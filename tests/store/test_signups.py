@@ -1,8 +1,7 @@
-"""Queue and invitation repositories on a migrated SQLite file."""
+"""Queue, invitation and platform-user repositories (SQLite file, and PostgreSQL when TEST_POSTGRES_URL is set)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +12,7 @@ from sqlalchemy import Engine, create_engine, text
 from audience.invitations import TokenVerdict, hash_token, new_token
 from audience.signups import CANDIDATE_DTYPES
 from store import signups as repo
-from store.db import make_engine, session_scope
-from store.migrate import upgrade
+from store.db import session_scope
 from store.platform_users import (
     get_connection,
     read_platform_users,
@@ -23,14 +21,6 @@ from store.platform_users import (
 )
 
 NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    eng = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
-    upgrade(eng)
-    yield eng
-    eng.dispose()
 
 
 def candidates(*emails: str) -> pd.DataFrame:
