@@ -108,6 +108,18 @@ class QueueRunSummary(BaseModel):
     invitations: dict[str, int] = Field(default_factory=dict)
     master_list: dict[str, Any] = Field(default_factory=dict)
 
+    def render(self) -> str:
+        """A few lines for a terminal."""
+        excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.excluded.items())
+        action = "approved and invited" if self.auto_invite else "queued"
+        lines = [
+            f"Bookers {self.date_from} .. {self.date_to}: {self.bookers} (excluded: {excluded})",
+            f"{action}: {self.queued}",
+        ]
+        if self.invitations:
+            lines.append("invitations: " + ", ".join(f"{k} {v}" for k, v in sorted(self.invitations.items())))
+        return "\n".join(lines)
+
 
 def default_window(date_from: date | None, date_to: date | None) -> tuple[date, date]:
     """``[date_from, date_to]`` with the seed's default: the last 30 days up to today (UTC)."""
@@ -234,6 +246,18 @@ class ReviewSummary(BaseModel):
     left_pending: int = 0
     invitations: dict[str, int] = Field(default_factory=dict)
     master_list: dict[str, Any] = Field(default_factory=dict)
+
+    def render(self) -> str:
+        """A few lines for a terminal."""
+        if not self.shown:
+            return "The sign-up queue is empty: nothing to review."
+        lines = [
+            f"Reviewed by {self.reviewer}: {len(self.approved)} approved, {len(self.rejected)} rejected, "
+            f"{self.left_pending} left pending (of {self.shown})",
+        ]
+        if self.invitations:
+            lines.append("invitations: " + ", ".join(f"{k} {v}" for k, v in sorted(self.invitations.items())))
+        return "\n".join(lines)
 
 
 def review_form(pending: list[dict[str, Any]]) -> type[SignupReview]:

@@ -129,6 +129,7 @@ async def test_add_bookers_queues_each_person_once_across_runs(engine: Engine) -
     first = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10))
     assert (first.bookers, first.queued) == (3, 2)
     assert first.excluded == {"on_platform": 1, "queued": 0, "invited": 0}
+    assert "queued: 2" in first.render() and "on platform 1" in first.render()
     with session_scope(engine) as s:
         ana = next(e for e in repo.list_signups(s) if e.email == "ana@x.org")
     assert (ana.total_bookings, ana.services_used, ana.phone) == (2, '["Epee", "Sabre"]', "+1 555 0100")
@@ -188,7 +189,7 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(
 
 async def test_review_with_an_empty_queue_does_not_pause(engine: Engine) -> None:
     summary = await review_signup_queue(timeout_seconds=5, poll_interval_seconds=1)
-    assert summary.shown == 0 and summary.reviewer is None
+    assert summary.shown == 0 and summary.reviewer is None and "empty" in summary.render()
 
 
 def _approve(engine: Engine, *emails: str) -> None:
