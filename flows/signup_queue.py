@@ -142,12 +142,13 @@ async def add_bookers_to_queue(
     candidates = selection.candidates
     report = InvitationReport()
     if auto_invite:
-        inserted = enqueue(
-            engine, candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
-        )
-        if inserted:
-            async with open_sender() as sender:
-                report = await send_invitations(engine, sender, invited_by=AUTO_INVITE_ACTOR, emails=inserted)
+        # Open Brevo first: a configuration error then fails the run before anyone is approved.
+        async with open_sender() as sender:
+            inserted = enqueue(
+                engine, candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
+            )
+            # Every approved person without an invitation, so earlier failed sends are retried too.
+            report = await send_invitations(engine, sender, invited_by=AUTO_INVITE_ACTOR)
     else:
         inserted = enqueue(engine, candidates)
     excluded = {k: v for k, v in selection.counts.items() if k != "candidates"}
@@ -160,8 +161,9 @@ async def add_bookers_to_queue(
         queued=len(inserted),
         invitations=report.counts,
     )
-    if auto_invite and inserted:
-        summary.master_list = sync_to_master_list(engine, signup_people(engine, inserted), tag="signup")
+    touched = sorted(set(inserted) | {o.email for o in report.outcomes}) if auto_invite else []
+    if touched:
+        summary.master_list = sync_to_master_list(engine, signup_people(engine, touched), tag="signup")
     logger.info("add-bookers-to-queue: %s", summary.model_dump(mode="json"))
     await acreate_markdown_artifact(
         key="signup-queue-run",
@@ -315,16 +317,15 @@ async def review_signup_queue(
     summary.approved.sort()
     summary.rejected.sort()
     summary.left_pending = len(pending) - len(summary.approved) - len(summary.rejected)
+    report = InvitationReport()
     if summary.approved and send_invitations_now:
         async with open_sender() as sender:
-            report = await send_invitations(
-                engine, sender, invited_by=review.reviewer, emails=summary.approved
-            )
+            # Every approved person without an invitation, so earlier failed sends are retried too.
+            report = await send_invitations(engine, sender, invited_by=review.reviewer)
         summary.invitations = report.counts
-    if summary.approved:
-        summary.master_list = sync_to_master_list(
-            engine, signup_people(engine, summary.approved), tag="signup"
-        )
+    touched = sorted(set(summary.approved) | {o.email for o in report.outcomes})
+    if touched:
+        summary.master_list = sync_to_master_list(engine, signup_people(engine, touched), tag="signup")
     await acreate_table_artifact(
         key="signup-review",
         table=[

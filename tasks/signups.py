@@ -317,9 +317,14 @@ async def invite_approved(
     settings: InvitationSettings | None = None,
     emails: Sequence[str] | None = None,
 ) -> InvitationReport:
-    """Send invitations to every ``approved`` queue entry (or only ``emails`` among them)."""
+    """Send invitations to every ``approved`` queue entry (or only ``emails`` among them).
+
+    Invitations past their expiry are marked ``expired`` first, so a person whose email was
+    never confirmed (``sending``) is invited afresh once that invitation has lapsed.
+    """
     settings = settings or InvitationSettings()
     with session_scope(engine) as session:
+        repo.expire_invitations(session)
         approved = repo.list_signups(session, status="approved")
         people = [(e.email, e.first_name) for e in approved if emails is None or e.email in set(emails)]
     report = InvitationReport()

@@ -325,3 +325,12 @@ async def test_platform_users_sync_reads_the_configured_source(
     first = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10))
     assert first.excluded["on_platform"] == 2  # ana and bo; dee is not on this platform
     assert statuses(engine) == {"dee@x.org": "pending"}
+
+
+async def test_auto_invite_without_brevo_fails_before_approving_anyone(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVO_API_KEY", raising=False)
+    with pytest.raises(ValueError, match="api_key"):
+        await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10), auto_invite=True)
+    assert statuses(engine) == {}
