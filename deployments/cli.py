@@ -162,9 +162,10 @@ def serve() -> None:
     serve_all()
 
 
-from deployments import cli_sandbox  # noqa: E402
+from deployments import cli_eventbrite, cli_sandbox  # noqa: E402
 
 app.add_typer(cli_sandbox.app, name="sandbox")
+app.add_typer(cli_eventbrite.app, name="eventbrite")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ runtime.PROJECT_HOME = Path(os.environ["ENGARDE_HOME"])
 for _key, _value in runtime.prefect_defaults().items():
     os.environ.setdefault(_key, _value)
 os.environ.pop("PREFECT_API_URL", None)
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 

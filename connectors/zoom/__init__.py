@@ -1,0 +1,52 @@
+"""Zoom v2 connector: Server-to-Server OAuth, meetings, webinars, registrants, reports, recordings."""
+
+from connectors.zoom.auth import ZoomS2SAuth, clear_token_cache
+from connectors.zoom.client import (
+    PLAN_BUDGETS,
+    ZoomClient,
+    analyze_participants,
+    encode_uuid,
+    fold_participants,
+    zoom_limiter,
+    zoom_retry,
+)
+from connectors.zoom.models import (
+    Attendance,
+    FoldResult,
+    Instance,
+    Meeting,
+    MeetingAnalytics,
+    Participant,
+    Recording,
+    RecordingFile,
+    Registrant,
+    RegistrationRecord,
+    ZoomExtract,
+    ZoomUser,
+)
+from connectors.zoom.settings import ZoomSettings
+
+__all__ = [
+    "PLAN_BUDGETS",
+    "Attendance",
+    "FoldResult",
+    "Instance",
+    "Meeting",
+    "MeetingAnalytics",
+    "Participant",
+    "Recording",
+    "RecordingFile",
+    "Registrant",
+    "RegistrationRecord",
+    "ZoomClient",
+    "ZoomExtract",
+    "ZoomS2SAuth",
+    "ZoomSettings",
+    "ZoomUser",
+    "analyze_participants",
+    "clear_token_cache",
+    "encode_uuid",
+    "fold_participants",
+    "zoom_limiter",
+    "zoom_retry",
+]

@@ -1,0 +1,572 @@
+"""Async Zoom v2 client: every method of the seed, over the shared HTTP mechanism.
+
+- Server-to-Server OAuth through :class:`ZoomS2SAuth` (an ``httpx.Auth``).
+- ``next_page_token`` paging with the same ``page_size`` on every page; a token that expired
+  mid-crawl restarts that crawl once (rows are collected before they are yielded, so a
+  restart never duplicates them).
+- UUIDs starting with ``/`` or containing ``//`` are double-encoded.
+- One shared rate budget per category (light / medium / heavy) and plan; a QPS 429 backs
+  off, a daily 429's ISO ``Retry-After`` is honoured or reported as :class:`RateLimitError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from connectors._http import (
+    CallStats,
+    ClientError,
+    HttpClient,
+    NextPageTokenPaginator,
+    NotFoundError,
+    RateLimiter,
+    ResponseValidationError,
+    RetryPolicy,
+    iter_pages,
+    shared_limiter,
+)
+from connectors.zoom.auth import ZoomS2SAuth
+from connectors.zoom.models import (
+    Attendance,
+    FoldResult,
+    Instance,
+    Meeting,
+    MeetingAnalytics,
+    Participant,
+    Recording,
+    Registrant,
+    RegistrationRecord,
+    ZoomExtract,
+    ZoomUser,
+)
+from connectors.zoom.settings import Plan, ZoomSettings
+
+log = logging.getLogger(__name__)
+
+PROVIDER = "zoom"
+Category = Literal["light", "medium", "heavy"]
+MeetingListType = Literal[
+    "scheduled", "live", "upcoming", "upcoming_meetings", "previous", "previous_meetings"
+]
+REGISTRANT_STATUSES: tuple[str, ...] = ("approved", "pending", "denied")
+DAY = 86_400.0
+#: Per-category budgets by plan (api-notes §3). Heavy shares its daily pool with resource-intensive.
+PLAN_BUDGETS: dict[str, dict[Category, list[tuple[int, float]]]] = {
+    "free": {
+        "light": [(4, 1.0), (6_000, DAY)],
+        "medium": [(2, 1.0), (2_000, DAY)],
+        "heavy": [(1, 1.0), (1_000, DAY)],
+    },
+    "pro": {"light": [(30, 1.0)], "medium": [(20, 1.0)], "heavy": [(10, 1.0), (30_000, DAY)]},
+    "business": {"light": [(80, 1.0)], "medium": [(60, 1.0)], "heavy": [(40, 1.0), (60_000, DAY)]},
+}
+#: Zoom's "next page token is invalid or expired" (also used for other validation errors).
+PAGE_TOKEN_ERROR = "300"
+#: Zoom's "no permission": the plan has no report endpoints.
+NO_PERMISSION = "200"
+
+
+def zoom_limiter(plan: Plan, category: Category) -> RateLimiter:
+    """The process-wide limiter for one rate category (limits are per account, shared by every app)."""
+    return shared_limiter(f"zoom:{category}", PLAN_BUDGETS[plan][category])
+
+
+def zoom_retry() -> RetryPolicy:
+    """Retry policy: a QPS 429 without a reset header waits by the one-second window."""
+    return RetryPolicy(rate_limit_window=1.0, max_rate_limit_waits=8)
+
+
+def encode_uuid(value: int | str) -> str:
+    """A meeting id or UUID for a URL path: double-encoded when it starts with ``/`` or has ``//``."""
+    text = str(value)
+    once = quote(text, safe="")
+    if text.startswith("/") or "//" in text:
+        return quote(once, safe="")
+    return once
+
+
+def _day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(date_from, time.min, tzinfo=UTC)
+    return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class ZoomClient:
+    """Zoom v2 for one account. Use as an async context manager.
+
+    ``auth`` is normally a :class:`ZoomS2SAuth`; ``client`` injects an ``httpx.AsyncClient``
+    (not closed here); ``reports`` says whether report endpoints exist (None = find out).
+    """
+
+    def __init__(
+        self,
+        auth: httpx.Auth,
+        *,
+        base_url: str = "https://api.zoom.us/v2",
+        user_id: str = "me",
+        plan: Plan = "pro",
+        reports: bool | None = None,
+        client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+        page_size: int = 300,
+        timeout: float = 30.0,
+    ) -> None:
+        self.user_id = user_id
+        self.plan = plan
+        self.reports = reports
+        self._page_size = page_size
+        self._owns_client = client is None
+        self._client = client or httpx.AsyncClient(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        )
+        policy = retry or zoom_retry()
+        self._http: dict[Category, HttpClient] = {
+            category: HttpClient(
+                PROVIDER,
+                base_url,
+                auth=auth,
+                retry=policy,
+                limiter=zoom_limiter(plan, category),
+                client=self._client,
+            )
+            for category in ("light", "medium", "heavy")
+        }
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: ZoomSettings | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> ZoomClient:
+        """A client configured from :class:`ZoomSettings` (the environment by default)."""
+        settings = settings or ZoomSettings()
+        if not (settings.account_id and settings.client_id and settings.client_secret):
+            raise ValueError("ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET must be set")
+        auth = ZoomS2SAuth(
+            account_id=settings.account_id,
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            token_url=settings.oauth_url,
+        )
+        return cls(
+            auth,
+            base_url=settings.api_url,
+            user_id=settings.user_id,
+            plan=settings.plan,
+            reports=settings.reports,
+            client=client,
+            retry=retry,
+            page_size=settings.page_size,
+            timeout=settings.timeout,
+        )
+
+    async def __aenter__(self) -> ZoomClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._owns_client:
+            await self._client.aclose()
+
+    @property
+    def stats(self) -> CallStats:
+        """Requests sent so far, all categories together."""
+        total = CallStats()
+        for http in self._http.values():
+            total.requests += http.stats.requests
+            total.retries += http.stats.retries
+            total.rate_limited += http.stats.rate_limited
+            for path, count in http.stats.by_path.items():
+                total.by_path[path] = total.by_path.get(path, 0) + count
+        return total
+
+    # ------------------------------------------------------------------ helpers
+
+    def _parse(self, model: type[BaseModel], data: Any, path: str) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise ResponseValidationError(
+                f"unexpected {model.__name__} shape: {first['loc']} {first['msg']}",
+                provider=PROVIDER,
+                path=path,
+            ) from exc
+
+    async def _get(self, category: Category, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        return await self._http[category].get_json(path, params=params)
+
+    async def _collect(
+        self, category: Category, path: str, key: str, params: Mapping[str, Any] | None = None
+    ) -> list[Any]:
+        """Every row of a ``next_page_token`` listing; restarts once if a token expired mid-crawl."""
+        for attempt in (1, 2):
+            rows: list[Any] = []
+            pages = 0
+            try:
+                async for page in iter_pages(
+                    self._http[category],
+                    path,
+                    NextPageTokenPaginator(PROVIDER, page_size=self._page_size),
+                    items=lambda body: body.get(key) or [],
+                    params=dict(params or {}),
+                ):
+                    pages += 1
+                    rows.extend(page)
+                return rows
+            except ClientError as exc:
+                if exc.code != PAGE_TOKEN_ERROR or pages == 0 or attempt == 2:
+                    raise
+                log.warning(
+                    "zoom: next_page_token expired after %d pages of %s; reading it again", pages, path
+                )
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ seed methods
+
+    async def test_connection(self) -> ZoomUser:
+        """Check the credentials: fetch a token and ``GET /users/{userId}``."""
+        path = f"/users/{quote(self.user_id, safe='@')}"
+        user: ZoomUser = self._parse(ZoomUser, await self._get("light", path), path)
+        return user
+
+    async def _create(self, kind: str, body: dict[str, Any]) -> Meeting:
+        path = f"/users/{quote(self.user_id, safe='@')}/{kind}"
+        response = await self._http["light"].request("POST", path, json=body)
+        created: Meeting = self._parse(Meeting, self._http["light"].decode(response, "POST", path), path)
+        return created
+
+    async def create_meeting(
+        self,
+        *,
+        topic: str,
+        start_time: datetime,
+        duration_minutes: int = 60,
+        timezone: str = "UTC",
+        agenda: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Meeting:
+        """Schedule a meeting (type 2). Not retried once it may have reached Zoom."""
+        body: dict[str, Any] = {
+            "topic": topic,
+            "type": 2,
+            "start_time": _iso(start_time),
+            "duration": duration_minutes,
+            "timezone": timezone,
+        }
+        if agenda:
+            body["agenda"] = agenda
+        if settings:
+            body["settings"] = dict(settings)
+        return await self._create("meetings", body)
+
+    async def create_webinar(
+        self,
+        *,
+        topic: str,
+        start_time: datetime,
+        duration_minutes: int = 60,
+        timezone: str = "UTC",
+        agenda: str | None = None,
+        approval_type: int = 0,
+    ) -> Meeting:
+        """Schedule a webinar (type 5) with registration (``approval_type`` 0 = automatic)."""
+        body: dict[str, Any] = {
+            "topic": topic,
+            "type": 5,
+            "start_time": _iso(start_time),
+            "duration": duration_minutes,
+            "timezone": timezone,
+            "settings": {"approval_type": approval_type},
+        }
+        if agenda:
+            body["agenda"] = agenda
+        return await self._create("webinars", body)
+
+    async def list_meetings(
+        self, type: MeetingListType = "scheduled", *, from_: date | None = None, to: date | None = None
+    ) -> list[Meeting]:
+        """The user's meetings of one listing type (``previous`` = ended meetings), all pages."""
+        kind = "previous_meetings" if type == "previous" else type
+        path = f"/users/{quote(self.user_id, safe='@')}/meetings"
+        params = {
+            "type": kind,
+            "from": from_.isoformat() if from_ else None,
+            "to": to.isoformat() if to else None,
+        }
+        rows = await self._collect("medium", path, "meetings", params)
+        return [self._parse(Meeting, row, path) for row in rows]
+
+    async def list_webinars(self, type: Literal["scheduled", "upcoming"] = "scheduled") -> list[Meeting]:
+        """The user's webinars, all pages."""
+        path = f"/users/{quote(self.user_id, safe='@')}/webinars"
+        rows = await self._collect("medium", path, "webinars", {"type": type})
+        return [self._parse(Meeting, row, path) for row in rows]
+
+    async def list_past_instances(self, meeting_id: int, *, webinar: bool = False) -> list[Instance]:
+        """The held occurrences (UUID, start) of a meeting or webinar."""
+        kind = "webinars" if webinar else "meetings"
+        path = f"/past_{kind}/{encode_uuid(meeting_id)}/instances"
+        body = await self._get("medium", path)
+        return [self._parse(Instance, row, path) for row in (body.get(kind) or [])]
+
+    async def _participants(self, kind: str, meeting: int | str) -> list[Participant]:
+        encoded = encode_uuid(meeting)
+        if self.reports is not False:
+            path = f"/report/{kind}/{encoded}/participants"
+            try:
+                rows = await self._collect("heavy", path, "participants", {"include_fields": "registrant_id"})
+            except ClientError as exc:
+                if exc.code != NO_PERMISSION or self.reports is True:
+                    raise
+                log.info("zoom: the plan has no report endpoints; using past_%s participants", kind)
+                self.reports = False
+            else:
+                self.reports = True
+                return [self._parse(Participant, row, path) for row in rows]
+        path = f"/past_{kind}/{encoded}/participants"
+        rows = await self._collect("medium", path, "participants")
+        return [self._parse(Participant, row, path) for row in rows]
+
+    async def iter_meeting_participants(self, meeting: int | str) -> AsyncIterator[Participant]:
+        """Join sessions of one meeting occurrence (UUID; a numeric id means the latest one).
+
+        Report endpoint with ``registrant_id``; ``past_meetings`` where the plan has no reports.
+        Fold them per person with :func:`fold_participants`.
+        """
+        for row in await self._participants("meetings", meeting):
+            yield row
+
+    async def iter_webinar_participants(self, webinar: int | str) -> AsyncIterator[Participant]:
+        """Join sessions of one webinar occurrence (see :meth:`iter_meeting_participants`)."""
+        for row in await self._participants("webinars", webinar):
+            yield row
+
+    async def iter_webinar_registrants(
+        self,
+        webinar_id: int,
+        *,
+        statuses: Sequence[str] = REGISTRANT_STATUSES,
+        occurrence_id: str | None = None,
+    ) -> AsyncIterator[Registrant]:
+        """Registrants of every status (Zoom's default is approved only), one listing per status."""
+        path = f"/webinars/{encode_uuid(webinar_id)}/registrants"
+        for status in statuses:
+            rows = await self._collect(
+                "medium", path, "registrants", {"status": status, "occurrence_id": occurrence_id}
+            )
+            for row in rows:
+                registrant: Registrant = self._parse(Registrant, {"status": status, **row}, path)
+                yield registrant
+
+    async def get_meeting_analytics(self, meeting: int | str, *, webinar: bool = False) -> MeetingAnalytics:
+        """Unique attendees, total and average minutes and peak concurrency of one occurrence."""
+        rows = await self._participants("webinars" if webinar else "meetings", meeting)
+        return analyze_participants(str(meeting), rows)
+
+    async def list_recordings(self, *, from_: date | None = None, to: date | None = None) -> list[Recording]:
+        """The user's cloud recordings between two days (Zoom's default: the last 30 days)."""
+        path = f"/users/{quote(self.user_id, safe='@')}/recordings"
+        params = {"from": from_.isoformat() if from_ else None, "to": to.isoformat() if to else None}
+        rows = await self._collect("medium", path, "meetings", params)
+        return [self._parse(Recording, row, path) for row in rows]
+
+    async def get_meeting_recordings(self, meeting: int | str) -> Recording:
+        """The recording of one meeting (UUID for one occurrence)."""
+        path = f"/meetings/{encode_uuid(meeting)}/recordings"
+        recording: Recording = self._parse(Recording, await self._get("light", path), path)
+        return recording
+
+    async def delete_recordings(
+        self, meeting: int | str, *, action: Literal["trash", "delete"] = "trash"
+    ) -> None:
+        """Delete a meeting's recordings (``trash`` keeps them 30 days in the trash)."""
+        path = f"/meetings/{encode_uuid(meeting)}/recordings"
+        await self._http["light"].request("DELETE", path, params={"action": action})
+
+    # ------------------------------------------------------------------ extraction
+
+    async def extract_attendance(self, *, date_from: date, date_to: date) -> ZoomExtract:
+        """Registrations and folded attendance of every meeting / webinar occurrence in the window.
+
+        Registrations (every status) of webinars held in the window or scheduled in it; one
+        attendance per person per occurrence held in it. A 404 on one occurrence's report is noted in ``skipped`` and the rest goes on.
+        """
+        start, end = _day_bounds(date_from, date_to)
+        now = datetime.now(UTC)
+        meetings = [m for m in await self.list_meetings("previous_meetings") if _may_overlap(m, end)]
+        webinars = [w for w in await self.list_webinars() if _may_overlap(w, end)]
+        attendances: list[Attendance] = []
+        registrations: list[RegistrationRecord] = []
+        skipped: list[str] = []
+        without_email = 0
+        kept_meetings: list[Meeting] = []
+        kept_webinars: list[Meeting] = []
+        for webinar, items, kept in ((False, meetings, kept_meetings), (True, webinars, kept_webinars)):
+            kind: Literal["meeting", "webinar"] = "webinar" if webinar else "meeting"
+            for item in items:
+                upcoming = item.start_time is not None and item.start_time > now
+                instances: list[Instance] = []
+                if not upcoming:  # a series that has not started yet has no past instances to ask for
+                    try:
+                        instances = await self.list_past_instances(item.id, webinar=webinar)
+                    except NotFoundError:
+                        skipped.append(f"{kind} {item.id} ({item.topic}): no past instances (404), skipped")
+                        continue
+                held = [i for i in instances if i.start_time is not None and start <= i.start_time < end]
+                # Registrations count for a webinar held in the window or scheduled in it.
+                scheduled_in_window = (
+                    upcoming and item.start_time is not None and start <= item.start_time < end
+                )
+                if not held and not (webinar and scheduled_in_window):
+                    continue
+                kept.append(item)
+                registrants: dict[str, Registrant] = {}
+                if webinar:
+                    async for registrant in self.iter_webinar_registrants(item.id):
+                        registrants[registrant.id] = registrant
+                        registrations.append(
+                            RegistrationRecord(
+                                webinar_id=item.id,
+                                topic=item.topic,
+                                start_time=held[0].start_time if held else item.start_time,
+                                registrant=registrant,
+                            )
+                        )
+                for instance in held:
+                    try:
+                        rows = await self._participants(kind + "s", instance.uuid)
+                    except NotFoundError as exc:
+                        skipped.append(
+                            f"{kind} {item.id} ({item.topic}) on {instance.start_time:%Y-%m-%d}: "
+                            f"participant report not found ({exc.code or 404}), skipped"
+                        )
+                        continue
+                    folded = fold_participants(
+                        rows,
+                        kind=kind,
+                        meeting_id=item.id,
+                        occurrence_uuid=instance.uuid,
+                        topic=item.topic,
+                        occurrence_start=instance.start_time,
+                        registrants=registrants,
+                    )
+                    attendances.extend(folded.attendances)
+                    without_email += folded.without_email
+        return ZoomExtract(
+            meetings=kept_meetings,
+            webinars=kept_webinars,
+            registrations=registrations,
+            attendances=attendances,
+            without_email=without_email,
+            skipped=skipped,
+        )
+
+
+def _may_overlap(item: Meeting, end: datetime) -> bool:
+    # Occurrences never precede the series' start, so a series starting after the window is out.
+    return item.start_time is None or item.start_time < end
+
+
+def _normal(email: str | None) -> str | None:
+    cleaned = (email or "").strip().lower()
+    return cleaned or None
+
+
+def _person_key(row: Participant) -> str:
+    email = _normal(row.user_email)
+    if email:
+        return f"email:{email}"
+    if row.registrant_id:
+        return f"registrant:{row.registrant_id}"
+    return f"user:{row.user_id or row.id or row.name or ''}"
+
+
+def fold_participants(
+    rows: Iterable[Participant],
+    *,
+    kind: Literal["meeting", "webinar"],
+    meeting_id: int,
+    occurrence_uuid: str,
+    topic: str,
+    occurrence_start: datetime | None,
+    registrants: Mapping[str, Registrant] | None = None,
+) -> FoldResult:
+    """One :class:`Attendance` per person for one occurrence (join sessions summed).
+
+    A row without an email takes its registrant's email (``registrant_id``); people still
+    without one are counted in ``without_email`` and left out.
+    """
+    registrants = registrants or {}
+    groups: dict[str, list[tuple[Participant, str | None]]] = {}
+    for row in rows:
+        email = row.user_email
+        if not _normal(email) and row.registrant_id and row.registrant_id in registrants:
+            email = registrants[row.registrant_id].email
+        key = f"email:{_normal(email)}" if _normal(email) else _person_key(row)
+        groups.setdefault(key, []).append((row, email))
+    attendances = []
+    without_email = 0
+    for key, members in groups.items():
+        if not key.startswith("email:"):
+            without_email += 1
+            continue
+        sessions = [row for row, _ in members]
+        leaves = [r.leave_time for r in sessions if r.leave_time is not None]
+        attendances.append(
+            Attendance(
+                kind=kind,
+                meeting_id=meeting_id,
+                occurrence_uuid=occurrence_uuid,
+                topic=topic,
+                occurrence_start=occurrence_start,
+                email=next(e for _, e in members if _normal(e)),
+                registrant_id=next((r.registrant_id for r in sessions if r.registrant_id), None),
+                name=next((r.name for r in sessions if r.name), None),
+                first_join=min(r.join_time for r in sessions),
+                last_leave=max(leaves) if leaves else None,
+                duration_seconds=sum(r.duration for r in sessions),
+                sessions=len(sessions),
+            )
+        )
+    return FoldResult(attendances=attendances, without_email=without_email)
+
+
+def analyze_participants(meeting: str, rows: Sequence[Participant]) -> MeetingAnalytics:
+    """Figures of one occurrence from its join sessions (pure)."""
+    people = {_person_key(r) for r in rows}
+    total_minutes = sum(r.duration for r in rows) / 60
+    events: list[tuple[datetime, int]] = []
+    for r in rows:
+        events.append((r.join_time, 1))
+        events.append((r.leave_time or r.join_time + timedelta(seconds=r.duration), -1))
+    peak = current = 0
+    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # leaves before joins at the same instant
+        current += delta
+        peak = max(peak, current)
+    return MeetingAnalytics(
+        meeting=meeting,
+        join_sessions=len(rows),
+        unique_attendees=len(people),
+        total_minutes=round(total_minutes, 2),
+        average_minutes=round(total_minutes / len(people), 2) if people else 0.0,
+        peak_concurrency=peak,
+    )
