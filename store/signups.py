@@ -5,8 +5,10 @@ Queue entries (``pending_signup_queue``) move ``pending`` -> ``approved`` | ``re
 once, ever: rejected people are not queued again.
 
 Invitations (``user_invitations``) move ``pending`` (stored, email not attempted) ->
-``sending`` (attempt started) -> ``sent`` | ``failed``; later ``bounced``, ``accepted`` or
-``expired``. Only the SHA-256 hash of a token is stored.
+``sending`` (attempt claimed) -> ``sent`` | ``failed``; later ``bounced``, ``accepted`` or
+``expired``. Only the SHA-256 hash of a token is stored. The transitions that decide who
+sends (:func:`claim_for_invitation`, :func:`rotate_token`, :func:`claim_send`) are conditional
+updates, so concurrent passes never email one invitation twice.
 """
 
 from __future__ import annotations
@@ -182,6 +184,47 @@ def mark_signups_invited(session: Session, emails: Iterable[str]) -> int:
     return changed
 
 
+def claim_for_invitation(session: Session, email: str) -> bool:
+    """Atomically move an ``approved`` entry to ``invited``; False when it is not approved (any more).
+
+    The conditional update is the lock between concurrent invitation passes: only one of
+    them can claim a person, so only one invitation (and one email) is made.
+    """
+    res = session.execute(
+        update(PendingSignup)
+        .where(PendingSignup.email == email, PendingSignup.status == "approved")
+        .values(status="invited")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(res, "rowcount", 0))
+
+
+def release_claim(session: Session, email: str) -> None:
+    """Put an ``invited`` entry back to ``approved`` (its email failed; a later pass retries)."""
+    session.execute(
+        update(PendingSignup)
+        .where(PendingSignup.email == email, PendingSignup.status == "invited")
+        .values(status="approved")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def entries_to_invite(session: Session, *, emails: Iterable[str] | None = None) -> list[PendingSignup]:
+    """Approved entries, plus invited ones whose invitation was stored but never attempted (a crash)."""
+    wanted = None if emails is None else set(emails)
+    out = []
+    for entry in list_signups(session):
+        if wanted is not None and entry.email not in wanted:
+            continue
+        if entry.status == "approved":
+            out.append(entry)
+        elif entry.status == "invited":
+            current = live_invitation(session, entry.email)
+            if current is not None and current.status == "pending":
+                out.append(entry)
+    return out
+
+
 # --- invitations -------------------------------------------------------------------------
 
 
@@ -231,18 +274,38 @@ def invitations(
     return list(session.scalars(stmt).all())
 
 
-def rotate_token(session: Session, invitation: UserInvitation, token_hash: str) -> None:
-    """Replace a never-sent invitation's token hash (its old raw token never left the process)."""
-    if invitation.status != "pending":
-        raise ValueError(f"only a pending invitation's token can be replaced (status {invitation.status!r})")
-    invitation.token_hash = token_hash
-    session.flush()
+def rotate_token(session: Session, invitation: UserInvitation, token_hash: str) -> bool:
+    """Replace a never-attempted invitation's token hash (its old raw token never left its process).
+
+    Conditional on the invitation still being ``pending``; False when another pass got there first.
+    """
+    res = session.execute(
+        update(UserInvitation)
+        .where(UserInvitation.id == invitation.id, UserInvitation.status == "pending")
+        .values(token_hash=token_hash)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(invitation)
+    return bool(getattr(res, "rowcount", 0))
 
 
-def mark_sending(session: Session, invitation: UserInvitation) -> None:
-    """Record that the email is about to be sent (commit before calling the provider)."""
-    invitation.status = "sending"
-    session.flush()
+def claim_send(session: Session, *, invitation_id: int, token_hash: str) -> bool:
+    """Mark an invitation ``sending`` if it is still ``pending`` with this token; commit before sending.
+
+    Exactly one caller wins: a concurrent pass that re-armed the token (or already claimed
+    the send) makes this return False, so no invitation is ever emailed twice.
+    """
+    res = session.execute(
+        update(UserInvitation)
+        .where(
+            UserInvitation.id == invitation_id,
+            UserInvitation.status == "pending",
+            UserInvitation.token_hash == token_hash,
+        )
+        .values(status="sending")
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(res, "rowcount", 0))
 
 
 def mark_sent(

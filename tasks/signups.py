@@ -167,7 +167,7 @@ class InvitationOutcome:
     """What happened to one person's invitation in this run (never carries the token)."""
 
     email: str
-    status: str  # sent | failed | already_sent | unconfirmed
+    status: str  # sent | failed | already_sent | unconfirmed | in_progress | not_approved
     invitation_id: int | None = None
     message_id: str | None = None
     error: str | None = None
@@ -219,8 +219,11 @@ def prepare_invitation(
         if current is not None and current.status in ("sent", "accepted"):
             return InvitationOutcome(email, "already_sent", current.id, current.message_id)
         if current is not None:  # stored earlier, never attempted: its raw token is gone, give it a new one
-            repo.rotate_token(session, current, hash_token(token))
+            if not repo.rotate_token(session, current, hash_token(token)):
+                return InvitationOutcome(email, "in_progress", current.id)
             invitation = current
+        elif not repo.claim_for_invitation(session, email):
+            return InvitationOutcome(email, "not_approved")  # another pass claimed them, or not approved
         else:
             invitation = repo.create_invitation(
                 session,
@@ -239,18 +242,19 @@ async def send_prepared(
     prepared: PreparedInvitation,
     settings: InvitationSettings,
 ) -> InvitationOutcome:
-    """Step 2: mark the invitation ``sending`` (committed), send the email, record sent or failed.
+    """Step 2: claim the send (``pending`` -> ``sending`` with this token, committed), send, record.
 
-    A crash after the ``sending`` mark leaves the invitation ``sending``: a rerun reports it
-    as unconfirmed rather than risk a second email (Brevo also sees the same idempotency key).
+    Only one pass can claim an invitation. A crash after the claim leaves it ``sending``: a
+    rerun reports it as unconfirmed rather than risk a second email; once it expires the
+    person (still approved) is invited afresh. A refused send is recorded as ``failed`` and the
+    queue entry goes back to ``approved`` for a later pass.
     """
     with session_scope(engine) as session:
-        invitation = session.get(UserInvitation, prepared.invitation_id)
-        if invitation is None or invitation.status != "pending":
-            status = invitation.status if invitation is not None else "missing"
-            verdict = "already_sent" if status in ("sent", "accepted") else "unconfirmed"
-            return InvitationOutcome(prepared.email, verdict, prepared.invitation_id)
-        repo.mark_sending(session, invitation)
+        claimed = repo.claim_send(
+            session, invitation_id=prepared.invitation_id, token_hash=hash_token(prepared.token)
+        )
+    if not claimed:  # another pass re-armed or is sending this invitation: it sends, not us
+        return InvitationOutcome(prepared.email, "in_progress", prepared.invitation_id)
     link = build_link(settings.signup_url, prepared.token)
     key = f"invitation-{prepared.invitation_id}"
     try:
@@ -278,13 +282,13 @@ async def send_prepared(
             invitation = session.get(UserInvitation, prepared.invitation_id)
             if invitation is not None:
                 repo.mark_failed(session, invitation, error=error)
+            repo.release_claim(session, prepared.email)
         log.warning("invitation %s to %s failed: %s", prepared.invitation_id, prepared.email, error)
         return InvitationOutcome(prepared.email, "failed", prepared.invitation_id, error=error)
     with session_scope(engine) as session:
         invitation = session.get(UserInvitation, prepared.invitation_id)
         if invitation is not None:
             repo.mark_sent(session, invitation, message_id=sent.message_id)
-        repo.mark_signups_invited(session, [prepared.email])
     return InvitationOutcome(prepared.email, "sent", prepared.invitation_id, sent.message_id)
 
 
@@ -319,14 +323,16 @@ async def invite_approved(
 ) -> InvitationReport:
     """Send invitations to every ``approved`` queue entry (or only ``emails`` among them).
 
+    Entries whose invitation was stored but never attempted (a crash in between) are
+    picked up again and get exactly one email.
+
     Invitations past their expiry are marked ``expired`` first, so a person whose email was
     never confirmed (``sending``) is invited afresh once that invitation has lapsed.
     """
     settings = settings or InvitationSettings()
     with session_scope(engine) as session:
         repo.expire_invitations(session)
-        approved = repo.list_signups(session, status="approved")
-        people = [(e.email, e.first_name) for e in approved if emails is None or e.email in set(emails)]
+        people = [(e.email, e.first_name) for e in repo.entries_to_invite(session, emails=emails)]
     report = InvitationReport()
     for email, first_name in people:
         report.outcomes.append(
@@ -334,6 +340,12 @@ async def invite_approved(
                 engine, sender, email=email, first_name=first_name, invited_by=invited_by, settings=settings
             )
         )
+    # Attempts whose outcome was never recorded (a crash mid-send): reported, never resent.
+    done = {o.email for o in report.outcomes}
+    with session_scope(engine) as session:
+        for inv in repo.invitations(session, status="sending", emails=emails):
+            if inv.email not in done:
+                report.outcomes.append(InvitationOutcome(inv.email, "unconfirmed", inv.id, inv.message_id))
     return report
 
 

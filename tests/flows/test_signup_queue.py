@@ -250,6 +250,27 @@ async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email
         assert repo.redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
 
 
+async def test_concurrent_invitation_passes_send_one_email_per_person(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    _, twin = brevo
+    people = [f"p{n}@x.org" for n in range(8)]
+    _approve(engine, *people)
+
+    def one_pass() -> dict[str, int]:
+        async def run() -> dict[str, int]:
+            async with BrevoClient(BrevoSettings()) as client:
+                return (await invite_approved(engine, client, invited_by="lee", settings=SETTINGS)).counts
+
+        return asyncio.run(run())
+
+    a, b = await asyncio.gather(asyncio.to_thread(one_pass), asyncio.to_thread(one_pass))
+    assert a.get("sent", 0) + b.get("sent", 0) == len(people)
+    assert sorted(sent_to(twin)) == people  # nobody twice
+    with session_scope(engine) as s:
+        assert len(repo.invitations(s)) == len(people)
+
+
 async def test_crash_during_the_send_is_never_resent(
     engine: Engine, brevo: tuple[BrevoClient, BrevoState]
 ) -> None:

@@ -69,7 +69,10 @@ def _invite(engine: Engine, email: str, *, expires: datetime, status: str = "sen
             s, email=email, token_hash=hash_token(token), expires_at=expires, invited_by="lee", now=NOW
         )
         if status == "sent":
-            repo.mark_sending(s, inv)
+            assert not repo.claim_send(s, invitation_id=inv.id, token_hash=hash_token("other"))
+            assert repo.claim_send(s, invitation_id=inv.id, token_hash=hash_token(token))
+            assert not repo.claim_send(s, invitation_id=inv.id, token_hash=hash_token(token))  # once only
+            s.refresh(inv)
             repo.mark_sent(s, inv, message_id="<m1>", now=NOW)
     return token
 
