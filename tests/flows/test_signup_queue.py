@@ -355,3 +355,20 @@ async def test_auto_invite_without_brevo_fails_before_approving_anyone(
     with pytest.raises(ValueError, match="api_key"):
         await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10), auto_invite=True)
     assert statuses(engine) == {}
+
+
+def test_review_form_decisions() -> None:
+    from flows.signup_queue import PersonReview, SignupReview, review_form
+
+    people = [PersonReview(email="a@x.org", decision="approve", note="  "), PersonReview(email="b@x.org")]
+    each = SignupReview(reviewer=" lee ", people=people, note="batch")
+    assert each.reviewer == "lee" and each.decisions() == {"a@x.org": ("approved", "batch")}
+    everyone = SignupReview(reviewer="lee", people=people, apply_to_all="reject all")
+    assert everyone.decisions() == {"a@x.org": ("rejected", None), "b@x.org": ("rejected", None)}
+    with pytest.raises(ValueError):
+        SignupReview(reviewer="   ", people=people)
+    form = review_form(
+        [{"email": "c@x.org", "first_name": "Cy", "total_bookings": 2, "services_used": '["Sabre"]'}]
+    )
+    prefilled = form(reviewer="kim")
+    assert prefilled.people[0].services == "Sabre" and prefilled.people[0].decision == "leave pending"
