@@ -11,18 +11,12 @@ from typing import Any
 
 import pandas as pd
 
+from audience.identity import normalise_emails
 from audience.schema import coerce_interactions, empty_interactions
 
 SOURCE = "eventbrite"
-_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 #: Statuses that mean the person no longer holds the ticket.
 WITHDRAWN = ("refunded", "cancelled")
-
-
-def normalise_emails(raw: pd.Series) -> pd.Series:
-    """Trimmed, lower-cased emails; ``<NA>`` where missing or not an address."""
-    cleaned = raw.astype("string").str.strip().str.lower()
-    return cleaned.where(cleaned.str.match(_EMAIL).fillna(False).astype(bool), pd.NA)
 
 
 def _event_cancelled(event: Mapping[str, Any]) -> bool:

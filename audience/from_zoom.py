@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from audience.from_eventbrite import normalise_emails
+from audience.identity import normalise_emails
 from audience.schema import coerce_interactions, empty_interactions
 
 SOURCE = "zoom"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 import pandas as pd
+from pandas.api.types import pandas_dtype
 
 #: Column name -> pandas dtype. Datetimes are UTC (tz-aware).
 INTERACTION_DTYPES: Final[dict[str, Any]] = {
@@ -58,17 +59,15 @@ def coerce_interactions(frame: pd.DataFrame) -> pd.DataFrame:
     Missing columns are added as all-NA; extra columns are dropped.
     """
     out = pd.DataFrame(index=frame.index)
-    for col, dtype in INTERACTION_DTYPES.items():
+    for col, dtype_name in INTERACTION_DTYPES.items():
+        dtype = pandas_dtype(dtype_name)
+        is_datetime = dtype_name.startswith("datetime64")
         if col in frame.columns:
             series = frame[col]
-            if dtype.startswith("datetime64"):
+            if is_datetime:
                 out[col] = pd.to_datetime(series, utc=True).astype(dtype)
             else:
                 out[col] = series.astype(dtype)
         else:
-            out[col] = (
-                pd.Series(pd.NA, index=frame.index, dtype=dtype)
-                if not dtype.startswith("datetime64")
-                else pd.Series(pd.NaT, index=frame.index, dtype=dtype)
-            )
+            out[col] = pd.Series(pd.NaT if is_datetime else pd.NA, index=frame.index, dtype=dtype)
     return out.reset_index(drop=True)

@@ -162,8 +162,9 @@ def serve() -> None:
     serve_all()
 
 
-from deployments import cli_eventbrite, cli_sandbox  # noqa: E402
+from deployments import cli_appointments, cli_eventbrite, cli_sandbox  # noqa: E402
 
+app.registered_commands.extend(cli_appointments.app.registered_commands)
 app.add_typer(cli_sandbox.app, name="sandbox")
 app.add_typer(cli_eventbrite.app, name="eventbrite")
 

@@ -1,0 +1,140 @@
+"""The Brevo sync plan: what to create, update, leave alone or remove, and how to batch it.
+
+Pure diffing of this run's payloads against the last pushed state; no HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, Literal
+
+import numpy as np
+import pandas as pd
+
+Action = Literal["create", "update", "unchanged", "remove", "skip"]
+
+#: Every action, in the order reports show them.
+ACTIONS: Final[tuple[Action, ...]] = ("create", "update", "unchanged", "remove", "skip")
+#: Actions that send the contact to Brevo's import.
+SENDING_ACTIONS: Final[tuple[Action, ...]] = ("create", "update")
+#: Columns of the plan frame.
+PLAN_COLUMNS: Final[list[str]] = ["email", "action", "attributes", "payload_hash"]
+#: Brevo's /contacts/import jsonBody limit is 10 MB; 8 MB is the recommended size.
+DEFAULT_MAX_BYTES: Final[int] = 8_000_000
+
+
+def plan_brevo_sync(
+    payloads: pd.DataFrame,
+    last_pushed: pd.DataFrame,
+    removable: Iterable[str] | pd.Series,
+) -> pd.DataFrame:
+    """Diff ``payloads`` (from :func:`audience.brevo_payload.build_brevo_payloads`) against
+    ``last_pushed`` (``email``, ``payload_hash``, ``on_list``: the state after the last sync).
+
+    One row per payload email, then one per ``last_pushed`` email that must be removed
+    but has no payload this run. ``action``:
+
+    * ``remove``: on the list (``on_list``) and either in ``removable`` or a
+      ``removal_candidate`` (every ticket void, nothing else keeping them).
+    * ``skip``: would be removed but is not on the list: nothing to send (we never
+      create a contact only to take them off again).
+    * ``create``: never pushed; ``update``: pushed with a different hash;
+      ``unchanged``: same hash (even if ``on_list`` is false: a person taken off the
+      list comes back only when something about them changes).
+
+    ``attributes`` is ``{}`` for ``remove``/``skip``. ``payload_hash`` is this run's hash
+    (the last pushed one for removals without a payload), i.e. what the sync state
+    should hold afterwards. Emails are compared exactly: pass normalised emails.
+    """
+    removable_set = set(removable.dropna().astype(str) if isinstance(removable, pd.Series) else removable)
+    emails = payloads["email"].astype("string").to_numpy(dtype=object)
+    hashes = payloads["payload_hash"].astype("string").to_numpy(dtype=object)
+    pushed_emails = pd.Index(last_pushed["email"].astype("string").to_numpy(dtype=object))
+    if not pushed_emails.is_unique:
+        raise ValueError("last_pushed has duplicate emails")
+    pushed_hashes = last_pushed["payload_hash"].astype("string").to_numpy(dtype=object)
+    pushed_on_list = last_pushed["on_list"].fillna(False).to_numpy(dtype=np.bool_)
+
+    where = pushed_emails.get_indexer(emails)
+    known = where >= 0
+    on_list = np.zeros(len(emails), dtype=np.bool_)
+    on_list[known] = pushed_on_list[where[known]]
+    same_hash = np.zeros(len(emails), dtype=np.bool_)
+    same_hash[known] = pushed_hashes[where[known]] == hashes[known]
+    candidate = (
+        payloads["removal_candidate"].fillna(False).to_numpy(dtype=np.bool_)
+        if "removal_candidate" in payloads
+        else np.zeros(len(emails), dtype=np.bool_)
+    )
+    if removable_set:
+        candidate = candidate | pd.Index(emails).isin(list(removable_set))
+
+    action = np.select(
+        [candidate & on_list, candidate, ~known, same_hash],
+        ["remove", "skip", "create", "unchanged"],
+        default="update",
+    ).astype(object)
+    attributes = payloads["attributes"].to_numpy(dtype=object).copy()
+    empty = np.isin(action, ["remove", "skip"])
+    attributes[empty] = [{} for _ in range(int(empty.sum()))]
+    plan = pd.DataFrame({"email": emails, "action": action, "attributes": attributes, "payload_hash": hashes})
+
+    # People to remove who have no payload this run (e.g. their only data was deleted).
+    extra = pushed_on_list & pushed_emails.isin(list(removable_set)) & ~pushed_emails.isin(pd.Index(emails))
+    if extra.any():
+        gone = pd.DataFrame(
+            {
+                "email": pushed_emails.to_numpy(dtype=object)[extra],
+                "action": "remove",
+                "attributes": [{} for _ in range(int(extra.sum()))],
+                "payload_hash": pushed_hashes[extra],
+            }
+        )
+        plan = pd.concat([plan, gone], ignore_index=True)
+    return plan.astype({"email": "string", "action": "string", "payload_hash": "string"})
+
+
+def summarise_plan(plan: pd.DataFrame) -> dict[str, int]:
+    """Rows per action, every action in :data:`ACTIONS` present (zero when none)."""
+    counts = plan["action"].value_counts()
+    return {action: int(counts.get(action, 0)) for action in ACTIONS}
+
+
+def import_rows(plan: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """The Brevo import rows (``{"email", "attributes"}``) for the plan's create/update rows."""
+    sending = plan.loc[plan["action"].isin(SENDING_ACTIONS).to_numpy(dtype=np.bool_)]
+    for email, attributes in zip(sending["email"], sending["attributes"], strict=True):
+        yield {"email": str(email), "attributes": attributes}
+
+
+def chunk_by_bytes(
+    plan_rows: Iterable[Mapping[str, Any]], max_bytes: int = DEFAULT_MAX_BYTES
+) -> list[list[dict[str, Any]]]:
+    """Split import rows into chunks whose JSON array encoding stays ``<= max_bytes``.
+
+    A chunk's size is counted as ``json.dumps(chunk)`` with the default (spaced,
+    ASCII-escaped) encoding, the largest of the usual encodings, so the real request
+    body's ``jsonBody`` is never bigger. Every row lands in exactly one chunk, in
+    order. One pass, each row encoded once. Raises ``ValueError`` for a row that
+    cannot fit even alone.
+    """
+    if max_bytes < 2:
+        raise ValueError("max_bytes must leave room for the brackets")
+    separator = len(", ")
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = 2  # "[" and "]"
+    for row in plan_rows:
+        row_bytes = len(json.dumps(row))
+        if 2 + row_bytes > max_bytes:
+            raise ValueError(f"one import row is {row_bytes} bytes, over max_bytes={max_bytes}")
+        added = row_bytes + (separator if current else 0)
+        if size + added > max_bytes:
+            chunks.append(current)
+            current, size, added = [], 2, row_bytes
+        current.append(dict(row))
+        size += added
+    if current:
+        chunks.append(current)
+    return chunks

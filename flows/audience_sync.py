@@ -1,0 +1,228 @@
+"""Flow ``audience-sync``: every source → interactions → people → segments → Brevo, only what changed."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pandas as pd
+from audience.segments import SegmentThresholds
+from prefect import flow, get_run_logger
+from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.runtime import flow_run
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from audience.windows import incremental_window
+from flows.brevo_push import BrevoPushResult, push_changes
+from store.checkpoints import last_complete_end
+from store.db import engine_for, session_scope
+from tasks.audience import Audience, build_audience, close_checkpoints, plan_sync, store_extract
+from tasks.brevo import prepare_brevo
+from tasks.extraction import SourceExtract
+from tasks.sources import ALL_SOURCES, configured_sources, extract_source
+
+
+class AudienceSettings(BaseSettings):
+    """How far incremental runs look back and ahead (``ENGARDE_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGARDE_", extra="ignore")
+
+    lookback_days: int = 7
+    initial_days: int = 365
+    horizon_days: int = 90
+    thresholds: SegmentThresholds = Field(default_factory=SegmentThresholds)
+
+
+class SourceSummary(BaseModel):
+    """What one source contributed to a run."""
+
+    date_from: date
+    date_to: date
+    rows: int
+    api_calls: int
+    complete: bool
+    notes: list[str] = []
+
+
+class BrevoSummary(BaseModel):
+    """What the run did (or, in a dry run, would do) in Brevo."""
+
+    list_id: int | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    rejected: int = 0
+    skipped_consent: int = 0
+    api_calls: int = 0
+
+
+class AudienceSyncSummary(BaseModel):
+    """The result of one audience-sync run (printed by ``engarde run audience-sync --json``)."""
+
+    dry_run: bool
+    as_of: datetime
+    sources: dict[str, SourceSummary]
+    people: int
+    unresolvable_interactions: int
+    segments: dict[str, int]
+    brevo: BrevoSummary
+    api_calls: dict[str, int]
+
+    def render(self) -> str:
+        """A short human-readable report."""
+        lines = [f"audience-sync{' (dry run)' if self.dry_run else ''} as of {self.as_of:%Y-%m-%d %H:%M} UTC"]
+        for name, src in self.sources.items():
+            state = "complete" if src.complete else "INCOMPLETE"
+            lines.append(
+                f"  {name:17} {src.date_from}..{src.date_to}: {src.rows} rows, {src.api_calls} calls, {state}"
+            )
+            lines.extend(f"      note: {n}" for n in src.notes)
+        lines.append(
+            f"  people: {self.people} ({self.unresolvable_interactions} interactions without a usable email)"
+        )
+        lines.append("  segments: " + ", ".join(f"{k}={v}" for k, v in sorted(self.segments.items())))
+        b = self.brevo
+        lines.append(
+            f"  brevo list {b.list_id}: created {b.created}, updated {b.updated}, unchanged {b.unchanged}, "
+            f"removed {b.removed}, rejected {b.rejected}, skipped (consent) {b.skipped_consent}, {b.api_calls} calls"
+        )
+        return "\n".join(lines)
+
+
+def _windows(
+    sources: list[str],
+    date_from: date | None,
+    date_to: date | None,
+    today: date,
+    settings: AudienceSettings,
+    database_url: str | None,
+) -> dict[str, tuple[date, date]]:
+    if date_from and date_to:
+        return dict.fromkeys(sources, (date_from, date_to))
+    out = {}
+    with session_scope(engine_for(database_url)) as session:
+        for source in sources:
+            start, end = incremental_window(
+                last_complete_end(session, source),
+                today,
+                lookback_days=settings.lookback_days,
+                initial_days=settings.initial_days,
+                horizon_days=settings.horizon_days,
+            )
+            out[source] = (date_from or start, date_to or end)
+    return out
+
+
+async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:
+    await acreate_markdown_artifact(
+        key="audience-sync-summary",
+        markdown="```\n" + summary.render() + "\n```",
+        description="audience-sync: counts per source, segment and Brevo action",
+    )
+    if push.rejected:
+        await acreate_table_artifact(
+            key="audience-sync-rejected",
+            table=[{"email": e, "reason": r} for e, r in push.rejected[:1000]],
+            description="Rows Brevo refused (retried next run)",
+        )
+    if summary.dry_run and not plan.empty:
+        sample = plan[plan["action"] != "unchanged"].head(50)
+        await acreate_table_artifact(
+            key="audience-sync-dry-run",
+            table=[
+                {"email": r.email, "action": r.action, "attributes": str(r.attributes)[:300]}
+                for r in sample.itertuples()
+            ],
+            description="Dry run: a sample of what would be sent",
+        )
+
+
+@flow(name="audience-sync", log_prints=False)
+async def audience_sync(
+    date_from: date | None = None,
+    date_to: date | None = None,
+    sources: list[str] | None = None,
+    list_id: int | None = None,
+    dry_run: bool = False,
+    emails: list[str] | None = None,
+) -> AudienceSyncSummary:
+    """Extract the window from each source, store it, resolve and segment people, push what changed to Brevo.
+
+    Default window per source: since its last complete checkpoint minus the look-back, up to
+    the horizon of upcoming bookings. ``emails`` limits the Brevo push to those people (used
+    by other flows to sync the people they touched); ``sources=[]`` extracts nothing.
+    ``dry_run`` sends nothing to Brevo and advances no checkpoint.
+    """
+    logger = get_run_logger()
+    settings = AudienceSettings()
+    as_of = datetime.now(UTC).replace(microsecond=0)
+    chosen = configured_sources() if sources is None else list(sources)
+    unknown = sorted(set(chosen) - set(ALL_SOURCES))
+    if unknown:
+        raise ValueError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
+    windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
+
+    futures = {s: extract_source(s).submit(*windows[s]) for s in chosen}
+    extracts: list[SourceExtract] = [f.result() for f in futures.values()]
+    for extract in extracts:
+        store_extract(extract, flow_run_id=str(flow_run.get_id() or ""))
+
+    audience = build_audience(as_of, settings.thresholds, emails=emails)
+    error: str | None = None
+    try:
+        known = known_list_id(list_id)
+        plan = plan_sync(audience, known or 0, [])
+        if dry_run:
+            target = await prepare_brevo(known, dry_run=True) if known else None
+            push = count_plan(plan, target)
+        elif needs_push(plan, known):
+            target = await prepare_brevo(list_id)
+            if target.list_id != known:
+                plan = plan_sync(audience, target.list_id, [])
+            push = await push_changes(plan, target)
+        else:
+            push = count_plan(plan, None)
+            push.list_id = known
+            logger.info("nothing changed since the last push: no call to Brevo")
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        if not dry_run:
+            close_checkpoints(extracts, succeeded=error is None, error=error, database_url=None)
+
+    api_calls: dict[str, int] = {e.source: e.api_calls for e in extracts}
+    api_calls["brevo"] = push.api_calls
+    summary = AudienceSyncSummary(
+        dry_run=dry_run,
+        as_of=as_of,
+        sources={
+            e.source: SourceSummary(
+                date_from=e.date_from,
+                date_to=e.date_to,
+                rows=len(e.frame),
+                api_calls=e.api_calls,
+                complete=e.complete,
+                notes=e.notes,
+            )
+            for e in extracts
+        },
+        people=len(audience.people),
+        unresolvable_interactions=audience.unresolvable,
+        segments=audience.segments,
+        brevo=BrevoSummary(
+            list_id=push.list_id,
+            created=push.created,
+            updated=push.updated,
+            unchanged=push.unchanged,
+            removed=push.removed,
+            rejected=len(push.rejected),
+            skipped_consent=push.skipped_consent,
+            api_calls=push.api_calls,
+        ),
+        api_calls=api_calls,
+    )
+    await _publish(summary, plan, push)
+    logger.info("\n%s", summary.render())
+    return summary

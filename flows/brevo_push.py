@@ -1,0 +1,113 @@
+"""Pushing a sync plan to Brevo: consent filter, byte-sized import chunks, removals, progress artifact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from prefect import get_run_logger
+from prefect.artifacts import acreate_progress_artifact, aupdate_progress_artifact
+from prefect.runtime import flow_run
+
+from audience.sync_plan import import_rows
+from connectors.brevo import BrevoSettings, chunk_rows
+from store.brevo_sync import finish_run, start_run, unfinished_batches
+from store.db import engine_for, session_scope
+from tasks.brevo import BrevoTarget, finish_unfinished, import_chunk, remove_members
+
+SENDS = ("create", "update", "remove")
+
+
+@dataclass
+class BrevoPushResult:
+    """Counts of one push (a dry run fills them as if it had pushed)."""
+
+    list_id: int | None = None
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped_consent: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    api_calls: int = 0
+
+
+def needs_push(plan: pd.DataFrame, list_id: int | None) -> bool:
+    """True when the plan sends anything or an interrupted run left chunks to confirm."""
+    if plan["action"].isin(SENDS).any():
+        return True
+    if list_id is None:
+        return False
+    with session_scope(engine_for()) as session:
+        return bool(unfinished_batches(session, list_id))
+
+
+def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResult:
+    """What the plan would do, after taking out the people who opted out."""
+    excluded = target.excluded if target else frozenset()
+    opted_out = plan["email"].isin(excluded) & plan["action"].isin(["create", "update"])
+    counts = plan.loc[~opted_out, "action"].value_counts()
+    return BrevoPushResult(
+        list_id=target.list_id if target else None,
+        created=int(counts.get("create", 0)),
+        updated=int(counts.get("update", 0)),
+        unchanged=int(counts.get("unchanged", 0)),
+        removed=int(counts.get("remove", 0)),
+        skipped_consent=int(opted_out.sum()),
+        api_calls=target.api_calls if target else 0,
+    )
+
+
+async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync") -> BrevoPushResult:
+    """Send the plan's creates and updates (never for people who opted out) and its removals to ``target``."""
+    assert target.list_id is not None
+    logger = get_run_logger()
+    list_id = target.list_id
+    result = count_plan(plan, target)
+    with session_scope(engine_for()) as session:
+        run_id = start_run(
+            session, flow=flow_name, list_id=list_id, dry_run=False, flow_run_id=str(flow_run.get_id() or "")
+        )
+    error: str | None = None
+    try:
+        resumed = await finish_unfinished(list_id, run_id)
+        result.api_calls += resumed.api_calls
+        result.rejected.extend(resumed.rejected)
+        sending = plan[plan["action"].isin(["create", "update"]) & ~plan["email"].isin(target.excluded)]
+        hashes = dict(zip(sending["email"].astype(str), sending["payload_hash"].astype(str), strict=True))
+        chunks = list(chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes))
+        progress = await acreate_progress_artifact(
+            progress=0.0,
+            key="brevo-push-progress",
+            description=f"Brevo import: {len(sending)} contacts in {len(chunks)} chunk(s)",
+        )
+        for number, chunk in enumerate(chunks, start=1):
+            rows = [{**row, "payload_hash": hashes[str(row["email"])]} for row in chunk]
+            part = await import_chunk(rows, list_id, run_id, target.states)
+            result.api_calls += part.api_calls
+            result.rejected.extend(part.rejected)
+            await aupdate_progress_artifact(progress_id=progress, progress=100.0 * number / len(chunks))
+            logger.info("chunk %d/%d: %d accepted, %d rejected", number, len(chunks), part.accepted, len(part.rejected))
+        removals = plan.loc[plan["action"] == "remove", "email"].astype(str).tolist()
+        result.removed, calls = await remove_members(removals, list_id, run_id)
+        result.api_calls += calls
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with session_scope(engine_for()) as session:
+            finish_run(
+                session,
+                run_id,
+                counts={
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "removed": result.removed,
+                    "rejected": len(result.rejected),
+                    "skipped_consent": result.skipped_consent,
+                    "api_calls": result.api_calls,
+                },
+                error=error,
+            )
+    return result

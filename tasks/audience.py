@@ -1,0 +1,125 @@
+"""Thin tasks between the store and the pure audience functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from audience.brevo_payload import build_brevo_payloads
+from audience.people import resolve_people
+from audience.segments import SegmentThresholds, segment_people
+from audience.sync_plan import plan_brevo_sync
+from prefect import get_run_logger, task
+
+from store.brevo_sync import load_sync_state, open_rejections
+from store.checkpoints import finish_checkpoint, start_checkpoint
+from store.db import engine_for, session_scope
+from store.interactions import load_interactions, mark_vanished, upsert_interactions
+from tasks.extraction import SourceExtract
+
+#: Sources whose API returns every record of a window, so a record missing from a full re-read is gone.
+FULL_REREAD_SOURCES = frozenset({"easyappointments"})
+
+
+@dataclass
+class Audience:
+    """Everyone resolved from the stored interactions, segmented, with their Brevo payloads."""
+
+    people: pd.DataFrame
+    payloads: pd.DataFrame
+    unresolvable: int
+    segments: dict[str, int] = field(default_factory=dict)
+
+
+@task(name="store-interactions")
+def store_extract(
+    extract: SourceExtract, database_url: str | None = None, flow_run_id: str | None = None
+) -> int:
+    """Upsert one source's extracted interactions; mark vanished rows of a complete full re-read; open its checkpoint."""
+    logger = get_run_logger()
+    with session_scope(engine_for(database_url)) as session:
+        start_checkpoint(
+            session,
+            source=extract.source,
+            window_start=extract.date_from,
+            window_end=extract.date_to,
+            flow_run_id=flow_run_id,
+        )
+        written = upsert_interactions(session, extract.frame)
+        vanished = 0
+        if extract.complete and extract.source in FULL_REREAD_SOURCES:
+            vanished = mark_vanished(
+                session,
+                source=extract.source,
+                date_from=extract.date_from,
+                date_to=extract.date_to,
+                seen_ids=extract.frame["source_id"].dropna().tolist(),
+            )
+    logger.info("%s: stored %d interactions, %d vanished marked deleted", extract.source, written, vanished)
+    return written
+
+
+@task(name="close-checkpoints")
+def close_checkpoints(
+    extracts: list[SourceExtract], *, succeeded: bool, error: str | None, database_url: str | None
+) -> None:
+    """Mark each source window complete only if its extraction was complete and the push succeeded."""
+    with session_scope(engine_for(database_url)) as session:
+        for extract in extracts:
+            ok = succeeded and extract.complete
+            reason = (
+                error
+                if not succeeded
+                else None
+                if extract.complete
+                else "; ".join(extract.notes) or "incomplete"
+            )
+            finish_checkpoint(
+                session,
+                source=extract.source,
+                window_start=extract.date_from,
+                window_end=extract.date_to,
+                complete=ok,
+                rows=len(extract.frame),
+                api_calls=extract.api_calls,
+                error=reason,
+            )
+
+
+@task(name="build-audience")
+def build_audience(
+    as_of: datetime,
+    thresholds: SegmentThresholds,
+    emails: list[str] | None = None,
+    database_url: str | None = None,
+) -> Audience:
+    """Resolve and segment people from every stored interaction (or only ``emails``' ones)."""
+    with session_scope(engine_for(database_url)) as session:
+        interactions = load_interactions(session, emails=emails)
+    as_of_ts = pd.Timestamp(as_of)
+    people = resolve_people(interactions, as_of_ts)
+    segmented = segment_people(people, as_of_ts, thresholds)
+    payloads = build_brevo_payloads(segmented)
+    counts: dict[str, int] = {}
+    for column in ("frequency_segment", "recency_segment"):
+        counts.update({str(k): int(v) for k, v in segmented[column].value_counts().items()})
+    unresolvable = int(interactions["email"].isna().sum())
+    get_run_logger().info(
+        "resolved %d people (%d interactions without a usable email)", len(people), unresolvable
+    )
+    return Audience(people=segmented, payloads=payloads, unresolvable=unresolvable, segments=counts)
+
+
+@task(name="plan-brevo-sync")
+def plan_sync(
+    audience: Audience, list_id: int, removable: list[str], database_url: str | None = None
+) -> pd.DataFrame:
+    """Compare desired payloads with what Brevo last accepted: create / update / unchanged / remove."""
+    with session_scope(engine_for(database_url)) as session:
+        state = load_sync_state(session, list_id or 0)
+        retry = open_rejections(session)
+    if retry:
+        # Rows Brevo refused last time are re-sent: forget their hash.
+        state = state[~state["email"].isin(retry)]
+    return plan_brevo_sync(audience.payloads, state, pd.Series(removable, dtype="string"))

@@ -1,0 +1,169 @@
+"""Thin tasks around the Brevo connector: pre-flight, one import chunk, list removals, unfinished chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefect import get_run_logger, task
+
+from audience.brevo_payload import BREVO_ATTRIBUTES
+from connectors.brevo import BrevoClient, BrevoSettings, ContactStates, ImportResult
+from store.brevo_sync import (
+    close_batch,
+    mark_batch_sent,
+    open_batch,
+    record_pushed,
+    record_rejections,
+    resolve_rejections,
+    unfinished_batches,
+)
+from store.connections import brevo_target_cache, remember_brevo_target
+from store.db import engine_for, session_scope
+
+
+@dataclass
+class BrevoTarget:
+    """The list to sync and who must never be (re)added to it."""
+
+    list_id: int | None
+    states: ContactStates = field(default_factory=ContactStates)
+    api_calls: int = 0
+
+    @property
+    def excluded(self) -> frozenset[str]:
+        """Blocklisted people and people who unsubscribed from the list."""
+        if self.list_id is None:
+            return self.states.blocklisted
+        return self.states.blocklisted | self.states.unsubscribed_from(self.list_id)
+
+
+@dataclass
+class ChunkResult:
+    """What Brevo did with one import chunk."""
+
+    accepted: int = 0
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    api_calls: int = 0
+
+
+def known_list_id(list_id: int | None) -> int | None:
+    """The list to sync without asking Brevo: the parameter, the setting, or the one this project created before."""
+    if list_id:
+        return list_id
+    settings = BrevoSettings()
+    if settings.master_list_id:
+        return settings.master_list_id
+    with session_scope(engine_for()) as session:
+        return brevo_target_cache(session, settings.master_list_name).get("list_id")
+
+
+@task(name="brevo-prepare")
+async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoTarget:
+    """Make sure the attributes and the master list exist (not in a dry run); read who must not be added.
+
+    What was verified once (attributes of this version, the list id) is cached in the database,
+    so a run with nothing to send needs no call to Brevo at all.
+    """
+    settings = BrevoSettings()
+    spec_key = ",".join(f"{k}:{v}" for k, v in sorted(BREVO_ATTRIBUTES.items()))
+    async with BrevoClient(settings) as brevo:
+        with session_scope(engine_for()) as session:
+            cache = brevo_target_cache(session, settings.master_list_name)
+        resolved = list_id or settings.master_list_id or cache.get("list_id")
+        if not dry_run:
+            if cache.get("attributes") != spec_key:
+                await brevo.ensure_attributes(BREVO_ATTRIBUTES)
+            if resolved is None or cache.get("list_id") != resolved:
+                resolved = await brevo.ensure_master_list(resolved, settings.master_list_name)
+            with session_scope(engine_for()) as session:
+                remember_brevo_target(session, settings.master_list_name, list_id=resolved, attributes=spec_key)
+        states = await brevo.get_contact_states()
+        calls = brevo.stats.requests
+    target = BrevoTarget(list_id=resolved, states=states, api_calls=calls)
+    get_run_logger().info(
+        "Brevo list %s: %d people may not be added (blocklisted or unsubscribed)", resolved, len(target.excluded)
+    )
+    return target
+
+
+def _apply_report(
+    batch_id: int, list_id: int, run_id: int, pairs: list[tuple[str, str]], result: ImportResult
+) -> ChunkResult:
+    """Record what Brevo accepted (their new hash) and refused (retried next run); close the batch."""
+    refused = {r.email.strip().lower(): r.reason for r in result.rejected}
+    skipped = {r.email.strip().lower(): r.reason for r in result.skipped}
+    accepted = [(e, h) for e, h in pairs if e not in refused and e not in skipped]
+    with session_scope(engine_for()) as session:
+        record_pushed(session, list_id=list_id, rows=accepted, on_list=True, run_id=run_id)
+        resolve_rejections(session, [e for e, _ in accepted])
+        record_rejections(session, run_id, refused.items())
+        close_batch(session, batch_id)
+    return ChunkResult(
+        accepted=len(accepted),
+        rejected=list(refused.items()),
+        skipped=list(skipped.items()),
+        api_calls=result.api_calls,
+    )
+
+
+@task(name="brevo-import-chunk")
+async def import_chunk(rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates) -> ChunkResult:
+    """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
+
+    The import POST is never retried after a server error (Brevo may have started it); a
+    chunk Brevo did accept is confirmed by :func:`finish_unfinished` if this run dies.
+    """
+    pairs = [(str(r["email"]), str(r["payload_hash"])) for r in rows]
+    contacts = [{"email": r["email"], "attributes": r["attributes"]} for r in rows]
+    with session_scope(engine_for()) as session:
+        batch_id = open_batch(session, run_id=run_id, list_id=list_id, rows=pairs)
+    async with BrevoClient(BrevoSettings()) as brevo:
+        pending = await brevo.import_contacts(contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False)
+        if pending.process_id is not None:
+            with session_scope(engine_for()) as session:
+                mark_batch_sent(session, batch_id, pending.process_id)
+        result = await brevo.finish_import(pending)
+    return _apply_report(batch_id, list_id, run_id, pairs, result)
+
+
+@task(name="brevo-finish-unfinished")
+async def finish_unfinished(list_id: int, run_id: int) -> ChunkResult:
+    """Confirm chunks an interrupted run had sent: read their process reports instead of importing again."""
+    with session_scope(engine_for()) as session:
+        batches = [
+            (b.id, int(b.process_id or 0), [(str(e), str(h)) for e, h in b.rows["rows"]])
+            for b in unfinished_batches(session, list_id)
+        ]
+    total = ChunkResult()
+    if not batches:
+        return total
+    async with BrevoClient(BrevoSettings()) as brevo:
+        for batch_id, process_id, pairs in batches:
+            pending = ImportResult(
+                process_id=process_id,
+                status="queued",
+                rows_sent=len(pairs),
+                body_bytes=0,
+                sent_emails=[e for e, _ in pairs],
+            )
+            part = _apply_report(batch_id, list_id, run_id, pairs, await brevo.finish_import(pending))
+            total.accepted += part.accepted
+            total.rejected.extend(part.rejected)
+        total.api_calls = brevo.stats.requests
+    get_run_logger().info("confirmed %d chunk(s) sent by an interrupted run (%d people)", len(batches), total.accepted)
+    return total
+
+
+@task(name="brevo-remove-from-list")
+async def remove_members(emails: list[str], list_id: int, run_id: int) -> tuple[int, int]:
+    """Take ``emails`` off ``list_id`` (≤150 per call); returns (removed, API calls). Contacts are never deleted."""
+    if not emails:
+        return 0, 0
+    async with BrevoClient(BrevoSettings()) as brevo:
+        result = await brevo.remove_from_list(list_id, emails)
+        calls = brevo.stats.requests
+    with session_scope(engine_for()) as session:
+        record_pushed(session, list_id=list_id, rows=[(e, None) for e in emails], on_list=False, run_id=run_id)
+    return result.changed, calls
