@@ -58,7 +58,9 @@ def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResul
     )
 
 
-async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync") -> BrevoPushResult:
+async def push_changes(
+    plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync"
+) -> BrevoPushResult:
     """Send the plan's creates and updates (never for people who opted out) and its removals to ``target``."""
     assert target.list_id is not None
     logger = get_run_logger()
@@ -75,7 +77,9 @@ async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: st
         result.rejected.extend(resumed.rejected)
         sending = plan[plan["action"].isin(["create", "update"]) & ~plan["email"].isin(target.excluded)]
         hashes = dict(zip(sending["email"].astype(str), sending["payload_hash"].astype(str), strict=True))
-        chunks = list(chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes))
+        chunks = list(
+            chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes)
+        )
         progress = await acreate_progress_artifact(
             progress=0.0,
             key="brevo-push-progress",
@@ -87,7 +91,13 @@ async def push_changes(plan: pd.DataFrame, target: BrevoTarget, *, flow_name: st
             result.api_calls += part.api_calls
             result.rejected.extend(part.rejected)
             await aupdate_progress_artifact(progress_id=progress, progress=100.0 * number / len(chunks))
-            logger.info("chunk %d/%d: %d accepted, %d rejected", number, len(chunks), part.accepted, len(part.rejected))
+            logger.info(
+                "chunk %d/%d: %d accepted, %d rejected",
+                number,
+                len(chunks),
+                part.accepted,
+                len(part.rejected),
+            )
         removals = plan.loc[plan["action"] == "remove", "email"].astype(str).tolist()
         result.removed, calls = await remove_members(removals, list_id, run_id)
         result.api_calls += calls

@@ -1,8 +1,9 @@
-"""Flow ``platform-users-sync``: the platform's users to the Brevo master list, tagged ``platform_user``.
+"""Flow ``platform-users-sync``: the platform's users to the Brevo master list.
 
 Users are read through SQLAlchemy (``PLATFORM_DATABASE_URL`` + ``PLATFORM_USERS_TABLE`` or
 ``PLATFORM_USERS_QUERY``; by default this project's ``platform_users`` table, which the demo
-seeds). The push itself goes through the same diffed, consent-safe path as audience-sync.
+seeds), stored as interactions of source ``platform`` and pushed through audience-sync (the
+same diffed, consent-safe path), where they carry the tag ``source_platform``.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
+from audience.schema import coerce_interactions
 from flows.signup_queue import open_engine, sync_to_master_list
-from store.db import make_engine
+from store.db import make_engine, session_scope
+from store.interactions import upsert_interactions
 from store.platform_users import PlatformUsersSettings, read_platform_users
 
-TAG = "platform_user"
+SOURCE = "platform"
 
 
 @task(name="read-platform-users", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
@@ -34,13 +37,37 @@ def read_users(engine: Engine, settings: PlatformUsersSettings) -> pd.DataFrame:
             source.dispose()
 
 
-def platform_people(users: pd.DataFrame) -> pd.DataFrame:
-    """Users as people for the master list: names plus ``PLATFORM_ROLE`` / ``PLATFORM_SINCE`` attributes and the tag."""
-    out = users[["email", "first_name", "last_name"]].copy()
-    out["PLATFORM_ROLE"] = users["role"]
-    out["PLATFORM_SINCE"] = users["created_at"].dt.strftime("%Y-%m-%d")
-    out["tags"] = TAG
-    return out.reset_index(drop=True)
+def platform_interactions(users: pd.DataFrame) -> pd.DataFrame:
+    """Users as interactions of source ``platform`` (kind ``account``, status ``registered``), one per user.
+
+    Stored with the other interactions, they make each user a person of the audience whose
+    ``sources`` include ``platform`` (tag ``source_platform``), so audience-sync carries them.
+    """
+    frame = pd.DataFrame(
+        {
+            "source": SOURCE,
+            "source_id": "user:" + users["email"].astype(str),
+            "email_raw": users["email"],
+            "email": users["email"],
+            "first_name": users["first_name"],
+            "last_name": users["last_name"],
+            "kind": "account",
+            "status": "registered",
+            "occurred_at": users["created_at"],
+            "created_at": users["created_at"],
+            "service": users["role"],
+        }
+    )
+    return coerce_interactions(frame)
+
+
+@task(name="store-platform-users", cache_policy=NO_CACHE)
+def store_users(engine: Engine, users: pd.DataFrame, *, dry_run: bool) -> int:
+    """Upsert the users as ``platform`` interactions (nothing in a dry run); returns rows written."""
+    if dry_run:
+        return 0
+    with session_scope(engine) as session:
+        return upsert_interactions(session, platform_interactions(users))
 
 
 class PlatformUsersSyncSummary(BaseModel):
@@ -49,6 +76,7 @@ class PlatformUsersSyncSummary(BaseModel):
     users: int
     source: str
     dry_run: bool
+    stored: int = 0
     master_list: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -61,8 +89,9 @@ async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary
     users = read_users(engine, settings)
     where = "query" if settings.users_query else f"table {settings.users_table}"
     summary = PlatformUsersSyncSummary(users=len(users), source=where, dry_run=dry_run)
-    if not dry_run and not users.empty:
-        summary.master_list = sync_to_master_list(engine, platform_people(users), tag=TAG)
+    if not users.empty:
+        summary.stored = store_users(engine, users, dry_run=dry_run)
+        summary.master_list = await sync_to_master_list(users["email"].astype(str).tolist(), dry_run=dry_run)
     logger.info("platform-users-sync: %s", summary.model_dump(mode="json"))
     await acreate_markdown_artifact(
         key="platform-users-sync",

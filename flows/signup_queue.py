@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.flow_runs import apause_flow_run
@@ -25,7 +24,7 @@ from sqlalchemy import Engine
 
 from audience.signups import services_list
 from store import signups as repo
-from store.db import make_engine, session_scope
+from store.db import make_engine
 from store.migrate import ensure_migrated
 from tasks.signups import (
     InvitationReport,
@@ -58,39 +57,23 @@ async def open_sender() -> AsyncIterator[TransactionalEmailSender]:
         yield client
 
 
-def sync_to_master_list(engine: Engine, people: pd.DataFrame, *, tag: str) -> dict[str, Any]:
-    """Sync ``people`` (email, names, phone, status attributes) to the Brevo master list, tagged ``tag``.
+async def sync_to_master_list(emails: list[str], *, dry_run: bool = False) -> dict[str, Any]:
+    """Sync these people to the Brevo master list through ``audience-sync`` (diffed, consent-safe).
 
-    HOOK(lead): route this through the audience-sync path (``flows/audience_sync.py``: diffed,
-    batched, consent-safe) once it exposes a function to sync a set of people. Until then
-    nothing is sent and the result says so.
+    Runs ``audience-sync`` as a subflow with no extraction (``sources=[]``), limited to
+    ``emails``. A failure is reported, not raised: the invitations already went out, and the
+    next audience-sync run picks these people up anyway.
     """
-    _ = engine
-    log.warning("master-list sync not wired yet: %d people tagged %s were not sent", len(people), tag)
-    return {"status": "not_wired", "people": len(people), "tag": tag}
+    if not emails:
+        return {}
+    from flows.audience_sync import audience_sync
 
-
-def signup_people(engine: Engine, emails: list[str]) -> pd.DataFrame:
-    """Queue entries of ``emails`` as people for the master list, with their sign-up status as attributes."""
-    with session_scope(engine) as session:
-        entries = [e for e in repo.list_signups(session) if e.email in set(emails)]
-        latest = {i.email: i for i in repo.invitations(session, emails=emails)}
-        rows = []
-        for e in entries:
-            inv = latest.get(e.email)
-            rows.append(
-                {
-                    "email": e.email,
-                    "first_name": e.first_name,
-                    "last_name": e.last_name,
-                    "phone": e.phone,
-                    "SIGNUP_STATUS": e.status,
-                    "SIGNUP_DECIDED_AT": e.decided_at.isoformat() if e.decided_at else None,
-                    "INVITATION_STATUS": inv.status if inv else None,
-                    "INVITED_AT": inv.sent_at.isoformat() if inv and inv.sent_at else None,
-                }
-            )
-    return pd.DataFrame(rows)
+    try:
+        summary = await audience_sync(sources=[], emails=sorted(set(emails)), dry_run=dry_run)
+    except Exception as exc:
+        log.warning("master-list sync of %d people failed: %s: %s", len(emails), type(exc).__name__, exc)
+        return {"status": "failed", "people": len(emails), "error": f"{type(exc).__name__}: {exc}"}
+    return {"status": "dry_run" if dry_run else "synced", "people": len(emails), **summary.brevo.model_dump()}
 
 
 # --- add-bookers-to-queue ---------------------------------------------------------------
@@ -162,8 +145,7 @@ async def add_bookers_to_queue(
         invitations=report.counts,
     )
     touched = sorted(set(inserted) | {o.email for o in report.outcomes}) if auto_invite else []
-    if touched:
-        summary.master_list = sync_to_master_list(engine, signup_people(engine, touched), tag="signup")
+    summary.master_list = await sync_to_master_list(touched)
     logger.info("add-bookers-to-queue: %s", summary.model_dump(mode="json"))
     await acreate_markdown_artifact(
         key="signup-queue-run",
@@ -324,8 +306,7 @@ async def review_signup_queue(
             report = await send_invitations(engine, sender, invited_by=review.reviewer)
         summary.invitations = report.counts
     touched = sorted(set(summary.approved) | {o.email for o in report.outcomes})
-    if touched:
-        summary.master_list = sync_to_master_list(engine, signup_people(engine, touched), tag="signup")
+    summary.master_list = await sync_to_master_list(touched)
     await acreate_table_artifact(
         key="signup-review",
         table=[

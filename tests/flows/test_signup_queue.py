@@ -55,6 +55,8 @@ def brevo(
 ) -> Iterator[tuple[BrevoClient, BrevoState]]:
     """A Brevo client pointed at the sandbox twin, and the twin's state (emails it accepted)."""
     monkeypatch.setenv("BREVO_SENDER_EMAIL", "hello@engarde.example")
+    monkeypatch.setenv("BREVO_PROCESS_POLL_INITIAL", "0.05")
+    monkeypatch.setenv("BREVO_PROCESS_POLL_MAX", "0.2")
     state = sandbox.ctx.state.get("brevo")
     client = BrevoClient(BrevoSettings())
     yield client, sandbox.ctx.state["brevo"] if state is None else state
@@ -184,6 +186,8 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(
     assert entries["bo@x.org"].decision_note == "January review"  # the form's note when none per person
     assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
     assert summary.invitations == {"sent": 1} and sent_to(brevo[1]) == ["ana@x.org"]
+    # handed to audience-sync for the master list (a failure there is reported, never raised)
+    assert summary.master_list["people"] == 1 and summary.master_list["status"] in ("synced", "failed")
     assert entries["ana@x.org"].status == "invited"
 
 
@@ -320,11 +324,12 @@ async def test_platform_users_sync_reads_the_configured_source(
 ) -> None:
     from sqlalchemy import create_engine, text
 
-    from flows.platform_users_sync import platform_people, platform_users_sync, read_users
+    from flows.platform_users_sync import platform_interactions, platform_users_sync, read_users
     from store.platform_users import PlatformUsersSettings
 
     summary = await platform_users_sync(dry_run=True)
-    assert (summary.users, summary.source, summary.master_list) == (1, "table platform_users", {})
+    assert (summary.users, summary.source, summary.stored) == (1, "table platform_users", 0)
+    assert summary.master_list["people"] == 1  # handed to audience-sync (a dry run there too)
 
     other = create_engine(f"sqlite:///{tmp_path / 'platform.db'}")
     with other.begin() as conn:
@@ -339,9 +344,13 @@ async def test_platform_users_sync_reads_the_configured_source(
     monkeypatch.setenv(
         "PLATFORM_USERS_QUERY", "select login_email as email, role, joined as created_at from accounts"
     )
-    people = platform_people(read_users.fn(engine, PlatformUsersSettings()))
-    assert people["email"].tolist() == ["ana@x.org", "bo@x.org"]
-    assert people["PLATFORM_SINCE"].tolist()[0] == "2025-03-01" and set(people["tags"]) == {"platform_user"}
+    rows = platform_interactions(read_users.fn(engine, PlatformUsersSettings()))
+    assert rows["email"].tolist() == ["ana@x.org", "bo@x.org"] and set(rows["source"]) == {"platform"}
+    assert rows["source_id"].tolist() == ["user:ana@x.org", "user:bo@x.org"]
+    assert str(rows["occurred_at"].iloc[0].date()) == "2025-03-01" and rows["service"].tolist() == [
+        "member",
+        "admin",
+    ]
     # a platform user from the configured platform database is no longer queued as a booker
     first = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 10))
     assert first.excluded["on_platform"] == 2  # ana and bo; dee is not on this platform
