@@ -36,6 +36,7 @@ from tasks.signups import (
     prepare_invitation,
 )
 
+NOW_TS = pd.Timestamp("2026-01-15", tz="UTC")
 SETTINGS = InvitationSettings(signup_url="https://app.example.org/signup?ref=invite", invitation_ttl_days=14)
 
 
@@ -324,6 +325,8 @@ async def test_platform_users_sync_reads_the_configured_source(
 ) -> None:
     from sqlalchemy import create_engine, text
 
+    from audience.people import resolve_people
+    from audience.segments import SegmentThresholds, segment_people
     from flows.platform_users_sync import platform_interactions, platform_users_sync, read_users
     from store.platform_users import PlatformUsersSettings
 
@@ -347,6 +350,8 @@ async def test_platform_users_sync_reads_the_configured_source(
     rows = platform_interactions(read_users.fn(engine, PlatformUsersSettings()))
     assert rows["email"].tolist() == ["ana@x.org", "bo@x.org"] and set(rows["source"]) == {"platform"}
     assert rows["source_id"].tolist() == ["user:ana@x.org", "user:bo@x.org"]
+    people = segment_people(resolve_people(rows, NOW_TS), NOW_TS, SegmentThresholds())
+    assert people["tags"].tolist() == ["source_platform", "source_platform"]  # how audience-sync tags them
     assert str(rows["occurred_at"].iloc[0].date()) == "2025-03-01" and rows["service"].tolist() == [
         "member",
         "admin",
