@@ -125,6 +125,22 @@ def list_flows() -> None:
         typer.echo(f"{name:24} {target}")
 
 
+@app.command("config")
+def config(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the reference table (README's) instead.")
+    ] = False,
+) -> None:
+    """Every setting this project reads, with its value here (secrets masked)."""
+    from deployments.config_doc import current_values, render_markdown
+
+    if markdown:
+        typer.echo(render_markdown())
+        return
+    for name, value in current_values():
+        typer.echo(f"{name:40} {value}")
+
+
 @app.command("demo")
 def demo(
     scale: Annotated[int, typer.Option(help="Appointments in the sandbox world.")] = 3000,
@@ -162,9 +178,12 @@ def serve() -> None:
     serve_all()
 
 
-from deployments import cli_appointments, cli_eventbrite, cli_sandbox  # noqa: E402
+from deployments import cli_appointments, cli_eventbrite, cli_queue, cli_sandbox, cli_webhooks  # noqa: E402
 
 app.registered_commands.extend(cli_appointments.app.registered_commands)
+app.command("receiver")(cli_webhooks.receiver)
+cli_sandbox.app.command("poshvip-send")(cli_webhooks.poshvip_send)
+cli_queue.register(app)
 app.add_typer(cli_sandbox.app, name="sandbox")
 app.add_typer(cli_eventbrite.app, name="eventbrite")
 

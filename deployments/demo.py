@@ -7,9 +7,12 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deployments import runtime
+
+if TYPE_CHECKING:
+    from sandbox.framework import SandboxContext
 
 
 def _fresh_database() -> str:
@@ -53,8 +56,9 @@ def run_demo(scale: int = 3000, seed: int = 7) -> int:
             "audience-sync again (nothing changed: nothing is sent)", lambda: asyncio.run(audience_sync())
         )
         print(second.render())
-        for extra in _extra_steps():
-            extra()
+        _posh_vip(ctx)
+        _signups_and_platform_users(ctx)
+        _insights()
         stats = ctx.stats()
         print("\n== requests the sandbox served")
         for service, entry in stats.items():
@@ -63,6 +67,64 @@ def run_demo(scale: int = 3000, seed: int = 7) -> int:
     return 0
 
 
-def _extra_steps() -> list[Callable[[], None]]:
-    """Further demo steps contributed by other flows (insights, queue, ...)."""
-    return []
+def _posh_vip(ctx: SandboxContext) -> None:
+    """Signed Posh.VIP deliveries to the receiver, then the poshvip-events flow."""
+    from flows.poshvip_events import poshvip_events
+    from sandbox.poshvip_sender import build_deliveries, send_deliveries
+    from webhooks.app import create_app
+    from webhooks.server import RunningReceiver
+    from webhooks.settings import ReceiverSettings
+
+    with RunningReceiver(create_app(ReceiverSettings())) as receiver:
+        deliveries = build_deliveries(
+            ctx.world, 60, secret=os.environ["POSHVIP_WEBHOOK_SECRET"], duplicate_rate=0.2, forged_rate=0.05
+        )
+        sent = _step(
+            f"{len(deliveries)} Posh.VIP webhook deliveries (20% redelivered, 5% forged) to the receiver",
+            lambda: asyncio.run(send_deliveries(f"{receiver.base_url}/api/webhooks/poshvip", deliveries)),
+        )
+        print(f"   receiver answered: {dict(sent.statuses)}")
+    summary = _step("poshvip-events (stored events -> interactions -> Brevo)", poshvip_events)
+    print(summary.render() if hasattr(summary, "render") else summary)
+
+
+def _signups_and_platform_users(ctx: SandboxContext) -> None:
+    """Seed a few platform users, sync them, and queue the last month's bookers for invitations."""
+    from flows.platform_users_sync import platform_users_sync
+    from flows.signup_queue import add_bookers_to_queue
+    from store.db import engine_for, session_scope
+    from store.platform_users import seed_platform_users
+
+    rng = ctx.world.rng_for("demo-platform-users")
+    users = [
+        {"email": p.email, "first_name": p.first_name, "last_name": p.last_name, "role": "member"}
+        for p in ctx.world.pick_people(rng, 25)
+    ]
+    with session_scope(engine_for()) as session:
+        seed_platform_users(session, users)
+    synced = _step(
+        "platform-users-sync (25 seeded platform users)", lambda: asyncio.run(platform_users_sync())
+    )
+    print(_render(synced))
+    queued = _step("add-bookers-to-queue (last 30 days)", lambda: asyncio.run(add_bookers_to_queue()))
+    print(_render(queued))
+
+
+def _insights() -> None:
+    """booking-insights on the last 30 days, narrated by the Claude twin and checked."""
+    from flows.booking_insights import booking_insights
+
+    report = _step(
+        "booking-insights (all analysis types, last 30 days)", lambda: asyncio.run(booking_insights())
+    )
+    kept, dropped = len(report.get("insights", [])), len(report.get("dropped", []))
+    print(f"   model {report.get('model')}: {kept} insights kept, {dropped} dropped by the number check")
+    print(f"   open the report: {report.get('html_path')}")
+
+
+def _render(result: Any) -> str:
+    if hasattr(result, "render"):
+        return str(result.render())
+    if hasattr(result, "model_dump_json"):
+        return str(result.model_dump_json(indent=2))
+    return str(result)

@@ -21,6 +21,7 @@ def serve_all(path: Path = PREFECT_YAML) -> None:
     import importlib
 
     from prefect import serve
+    from prefect.events import DeploymentEventTrigger
     from prefect.schedules import Cron, Interval
 
     served = []
@@ -34,11 +35,21 @@ def serve_all(path: Path = PREFECT_YAML) -> None:
                 schedules.append(Cron(sched["cron"], timezone=sched.get("timezone", "UTC")))
             elif "interval" in sched:
                 schedules.append(Interval(sched["interval"]))
+        triggers = [
+            DeploymentEventTrigger(
+                expect=set(t.get("expect") or []),
+                match=t.get("match") or {},
+                enabled=t.get("enabled", True),
+            )
+            for t in spec.get("triggers") or []
+            if t.get("type") == "event"
+        ]
         served.append(
             flow.to_deployment(
                 name=spec["name"],
                 parameters=spec.get("parameters") or {},
                 schedules=schedules,
+                triggers=triggers,
                 description=spec.get("description"),
                 tags=spec.get("tags") or [],
             )

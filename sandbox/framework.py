@@ -213,6 +213,7 @@ def service_urls(base: str) -> dict[str, str]:
         # The twin finishes an import within a second: poll it quickly.
         "BREVO_PROCESS_POLL_INITIAL": "0.3",
         "BREVO_PROCESS_POLL_MAX": "1",
+        "BREVO_SENDER_EMAIL": "hello@engarde.example",
         "ANTHROPIC_BASE_URL": f"{base}/anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-sandbox",
         "POSHVIP_WEBHOOK_SECRET": "sandbox-poshvip-secret",
