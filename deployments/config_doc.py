@@ -44,21 +44,26 @@ def _load(target: str) -> type[BaseSettings]:
     return cls
 
 
-def iter_settings() -> Iterator[Setting]:
-    """Every field of every settings class as the variable that sets it."""
-    seen: set[str] = set()
+def iter_all_settings() -> Iterator[Setting]:
+    """Every field of every settings class as the variable that sets it, repeats included."""
     for target in SETTINGS_CLASSES:
         cls = _load(target)
         prefix = str(cls.model_config.get("env_prefix") or "")
         for field_name, field in cls.model_fields.items():
             name = (field.alias or f"{prefix}{field_name}").upper()
-            if name in seen:
-                continue
-            seen.add(name)
             secret = field.annotation is SecretStr or "SecretStr" in str(field.annotation)
             default = "" if field.is_required() else repr(field.get_default(call_default_factory=True))
             description = (field.description or "").strip()
             yield Setting(cls.__name__, name, default, secret, description)
+
+
+def iter_settings() -> Iterator[Setting]:
+    """Every variable once, under the first settings class that reads it."""
+    seen: set[str] = set()
+    for setting in iter_all_settings():
+        if setting.name not in seen:
+            seen.add(setting.name)
+            yield setting
 
 
 def render_markdown() -> str:

@@ -28,10 +28,20 @@ class AudienceSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ENGARDE_", extra="ignore")
 
-    lookback_days: int = 7
-    initial_days: int = 365
-    horizon_days: int = 90
-    thresholds: SegmentThresholds = Field(default_factory=SegmentThresholds)
+    lookback_days: int = Field(
+        default=7,
+        description="days before the last complete run's end that an incremental run reads again "
+        "(catches late changes)",
+    )
+    initial_days: int = Field(
+        default=365, description="days back a source's first run reads (no complete run stored yet)"
+    )
+    horizon_days: int = Field(default=90, description="days ahead of today that are read (upcoming bookings)")
+    thresholds: SegmentThresholds = Field(
+        default_factory=SegmentThresholds,
+        description="segment boundaries as JSON: `returning_from` / `loyal_from` (counted bookings), "
+        "`recent_days` / `inactive_days` (days)",
+    )
 
 
 class SourceSummary(BaseModel):

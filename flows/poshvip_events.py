@@ -49,7 +49,10 @@ class PoshvipFlowSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    admin_notification_emails: str | None = None
+    admin_notification_emails: str | None = Field(
+        default=None,
+        description="comma-separated recipients of the Posh.VIP events run's digest email; unset: no digest",
+    )
 
     def recipients(self) -> list[str]:
         """The digest's recipients, trimmed, empties dropped."""

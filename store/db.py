@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -20,9 +21,16 @@ class DatabaseSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    database_url: str = f"sqlite:///{DEFAULT_HOME / 'engarde.db'}"
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_HOME / 'engarde.db'}",
+        description="SQLAlchemy URL of the project database; the default is a SQLite file under "
+        "`.engarde/` in the working directory (plain `postgresql://` URLs use psycopg 3)",
+    )
     #: Seconds a SQLite writer waits for a lock before failing.
-    sqlite_busy_timeout: float = 30.0
+    sqlite_busy_timeout: float = Field(
+        default=30.0,
+        description="seconds a SQLite connection waits for a locked database before failing (ignored by PostgreSQL)",
+    )
 
 
 class DatabaseNotMigrated(RuntimeError):

@@ -38,9 +38,17 @@ class PlatformUsersSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="PLATFORM_", extra="ignore")
 
-    database_url: str | None = Field(default=None, description="PLATFORM_DATABASE_URL")
-    users_table: str = Field(default="platform_users", description="PLATFORM_USERS_TABLE")
-    users_query: str | None = Field(default=None, description="PLATFORM_USERS_QUERY (overrides the table)")
+    database_url: str | None = Field(
+        default=None, description="database holding the platform's users; unset: the project database"
+    )
+    users_table: str = Field(
+        default="platform_users",
+        description="table of users (at least an `email` column; `schema.table` allowed)",
+    )
+    users_query: str | None = Field(
+        default=None,
+        description="SELECT returning `email` (and optionally names, role, created_at); replaces the table when set",
+    )
 
     @model_validator(mode="after")
     def _select_only(self) -> PlatformUsersSettings:

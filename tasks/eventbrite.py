@@ -10,7 +10,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.concurrency.asyncio import rate_limit
 from prefect.exceptions import MissingContextError
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.from_eventbrite import eventbrite_interactions
@@ -32,7 +32,11 @@ class EventbriteRunSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EVENTBRITE_", extra="ignore")
 
-    prefect_rate_limit: str | None = None
+    prefect_rate_limit: str | None = Field(
+        default=None,
+        description="name of a Prefect global concurrency limit (with slot decay) every Eventbrite call "
+        "also takes, so all flow runs share one budget; unset: only the per-process budget",
+    )
 
 
 @dataclass

@@ -43,10 +43,13 @@ class InvitationSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    signup_url: str = Field(default="http://127.0.0.1:3000/signup", description="SIGNUP_URL")
-    invitation_ttl_days: int = Field(default=14, gt=0, description="INVITATION_TTL_DAYS")
+    signup_url: str = Field(
+        default="http://127.0.0.1:3000/signup",
+        description="sign-up page the invitation links to (a `token` query parameter is added)",
+    )
+    invitation_ttl_days: int = Field(default=14, gt=0, description="days an invitation stays valid")
     brevo_invitation_template_id: int | None = Field(
-        default=None, description="BREVO_INVITATION_TEMPLATE_ID; unset = the built-in plain message"
+        default=None, description="Brevo template id for invitation emails; unset: the built-in message"
     )
 
 

@@ -17,23 +17,64 @@ class ReceiverSettings(BaseSettings):
 
     model_config = SettingsConfigDict(extra="ignore")
 
-    poshvip_webhook_secret: SecretStr | None = None
+    poshvip_webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="shared secret Posh.VIP signs deliveries with (HMAC-SHA256); required unless "
+        "RECEIVER_INSECURE_DEV is set",
+    )
     #: Header carrying the HMAC (hex or base64, optional ``sha256=`` prefix).
-    poshvip_signature_header: str = "X-Posh-Signature"
+    poshvip_signature_header: str = Field(
+        default="X-Posh-Signature",
+        description="header carrying the signature (hex or base64, optional `sha256=` prefix)",
+    )
     #: When set, deliveries must carry this header (unix seconds or ISO time) within the tolerance.
-    poshvip_timestamp_header: str | None = None
-    poshvip_timestamp_tolerance: float = Field(default=300.0, gt=0)
+    poshvip_timestamp_header: str | None = Field(
+        default=None,
+        description="header with the delivery's time (unix seconds or ISO 8601); when set, deliveries "
+        "without it or outside the tolerance are refused; unset: no timestamp check",
+    )
+    poshvip_timestamp_tolerance: float = Field(
+        default=300.0, gt=0, description="largest accepted age of a delivery's timestamp, in seconds"
+    )
     #: When true the signed content is ``"{timestamp}.{body}"`` (replays with a new timestamp fail).
-    poshvip_sign_timestamp: bool = False
+    poshvip_sign_timestamp: bool = Field(
+        default=False,
+        description="whether the signature covers `{timestamp}.{body}` instead of the body alone",
+    )
     #: Optional unguessable path segment: ``/api/webhooks/poshvip/<token>``.
-    poshvip_path_token: SecretStr | None = None
-    receiver_max_body_bytes: int = Field(default=ONE_MIB, gt=0)
+    poshvip_path_token: SecretStr | None = Field(
+        default=None,
+        description="unguessable path segment deliveries must use (`/api/webhooks/poshvip/<token>`); "
+        "unset: the plain path",
+    )
+    receiver_max_body_bytes: int = Field(
+        default=ONE_MIB, gt=0, description="largest accepted delivery body in bytes (larger ones get 413)"
+    )
     #: Accept deliveries without a secret (development only; logged loudly at start).
-    receiver_insecure_dev: bool = False
+    receiver_insecure_dev: bool = Field(
+        default=False,
+        description="accept unsigned deliveries when no secret is set (local development only; "
+        "logged as a warning at start)",
+    )
     #: Emit ``poshvip.webhook.received`` Prefect events (coalesced, at most one per interval).
-    receiver_emit_events: bool = True
-    receiver_emit_interval: float = Field(default=1.0, gt=0)
+    receiver_emit_events: bool = Field(
+        default=True,
+        description="whether to emit `poshvip.webhook.received` Prefect events for stored deliveries "
+        "(only when a Prefect API is configured)",
+    )
+    receiver_emit_interval: float = Field(
+        default=1.0, gt=0, description="seconds between two coalesced Prefect events, at least"
+    )
     #: Longest a write may wait for a database lock / statement before the receiver answers 503.
-    receiver_write_timeout: float = Field(default=2.0, gt=0)
-    receiver_max_batch: int = Field(default=256, gt=0)
-    database_url: str | None = None
+    receiver_write_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description="seconds a delivery's write may wait for a database lock or statement before the "
+        "receiver answers 503",
+    )
+    receiver_max_batch: int = Field(
+        default=256, gt=0, description="most deliveries written in one database transaction"
+    )
+    database_url: str | None = Field(
+        default=None, description="database the receiver stores deliveries in; unset: the project database"
+    )

@@ -21,12 +21,15 @@ class BrevoSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BREVO_", extra="ignore")
 
-    api_key: SecretStr = Field(description="API key, xkeysib-… (BREVO_API_KEY)")
-    api_url: str = Field(default="https://api.brevo.com/v3", description="API base URL (BREVO_API_URL)")
+    api_key: SecretStr = Field(description="API key (`xkeysib-…`)")
+    api_url: str = Field(default="https://api.brevo.com/v3", description="API base URL")
     master_list_id: int | None = Field(
-        default=None, description="the master list's id; when unset the list is found or created by name"
+        default=None, description="the master list's id; unset: the list is found or created by name"
     )
-    master_list_name: str = Field(default="En Garde master list", description="master list name")
+    master_list_name: str = Field(
+        default="En Garde master list",
+        description="name of the master list, used to find or create it when its id is unset",
+    )
     folder_name: str = Field(default="En Garde", description="folder holding the lists this project creates")
     import_chunk_max_bytes: int = Field(
         default=8_000_000,
@@ -34,19 +37,32 @@ class BrevoSettings(BaseSettings):
         le=IMPORT_BODY_HARD_LIMIT,
         description="largest import request body in bytes (Brevo: 10 MB maximum, about 8 MB recommended)",
     )
-    process_poll_initial: float = Field(default=10.0, gt=0, description="first wait before polling a process")
-    process_poll_factor: float = Field(default=1.5, ge=1.0, description="growth of the poll interval")
-    process_poll_max: float = Field(default=60.0, gt=0, description="longest wait between two polls")
-    process_poll_timeout: float = Field(default=1800.0, gt=0, description="give up waiting after this")
+    process_poll_initial: float = Field(
+        default=10.0, gt=0, description="seconds to wait before first polling an import process"
+    )
+    process_poll_factor: float = Field(
+        default=1.5, ge=1.0, description="factor the poll interval grows by after each poll"
+    )
+    process_poll_max: float = Field(
+        default=60.0, gt=0, description="longest wait between two polls, in seconds"
+    )
+    process_poll_timeout: float = Field(
+        default=1800.0, gt=0, description="seconds after which waiting for an import process is given up"
+    )
     contacts_per_second: int = Field(
-        default=10, ge=1, description="request budget for /contacts/* per second"
+        default=10, ge=1, description="requests per second allowed to `/contacts/*`"
     )
     contacts_per_hour: int = Field(
-        default=36_000, ge=1, description="request budget for /contacts/* per hour"
+        default=36_000, ge=1, description="requests per hour allowed to `/contacts/*`"
     )
     unlisted_per_hour: int = Field(
-        default=100, ge=1, description="request budget per hour for unlisted endpoints (/processes, /account)"
+        default=100,
+        ge=1,
+        description="requests per hour allowed to the other endpoints (`/processes`, `/account`, ...)",
     )
     timeout: float = Field(default=60.0, gt=0, description="seconds per HTTP request")
-    sender_email: str | None = Field(default=None, description="From address of transactional emails")
-    sender_name: str | None = Field(default="En Garde", description="From name of transactional emails")
+    sender_email: str | None = Field(
+        default=None,
+        description="From address of transactional emails; required for emails sent without a Brevo template",
+    )
+    sender_name: str | None = Field(default="En Garde", description="From name shown with the sender address")

@@ -27,13 +27,31 @@ class EasyAppointmentsSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="EASYAPPOINTMENTS_", extra="ignore")
 
-    url: str = Field(description="instance root URL (EASYAPPOINTMENTS_URL)")
-    api_token: SecretStr | None = Field(default=None, description="API token (EASYAPPOINTMENTS_API_TOKEN)")
-    admin_user: str | None = Field(default=None, description="admin username, alternative to the token")
-    admin_password: SecretStr | None = Field(default=None, description="admin password")
-    timezone: str = Field(default="UTC", description="zone of the instance's naive datetimes")
-    page_length: int = Field(default=1000, ge=1, description="records per list request (`length`)")
-    rate_limit_requests: int = Field(default=100, ge=1, description="requests allowed per window")
+    url: str = Field(
+        description="instance root URL; `/index.php/api/v1` is appended unless it already ends with `/api/v1`"
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="API token (Settings → API); needed unless the admin user and password are set",
+    )
+    admin_user: str | None = Field(
+        default=None, description="admin username for HTTP basic auth, alternative to the token"
+    )
+    admin_password: SecretStr | None = Field(
+        default=None, description="admin password, used with the admin username"
+    )
+    timezone: str = Field(
+        default="UTC",
+        description="IANA time zone of the instance's zone-less datetimes (its `default_timezone`); they are converted to UTC",
+    )
+    page_length: int = Field(
+        default=1000, ge=1, description="records per page of a list request (the API's `length` parameter)"
+    )
+    rate_limit_requests: int = Field(
+        default=100,
+        ge=1,
+        description="requests allowed per rate-limit window (the server's default: 100 per 120 s per IP)",
+    )
     rate_limit_seconds: float = Field(default=120.0, gt=0, description="the rate-limit window in seconds")
     timeout: float = Field(default=30.0, gt=0, description="seconds per HTTP request")
     max_span_days: int = Field(
