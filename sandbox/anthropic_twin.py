@@ -41,6 +41,10 @@ _FACTS = re.compile(r"<facts>\s*(.*?)\s*</facts>", re.DOTALL)
 _FEEDBACK = re.compile(r"<feedback>\s*(.*?)\s*</feedback>", re.DOTALL)
 
 
+#: The key the twin accepts (what ``engarde sandbox`` hands to the connectors).
+API_KEY = "sk-ant-sandbox"
+
+
 def twin_state(ctx: Any) -> dict[str, Any]:
     """This twin's mutable state inside ``ctx.state`` (created with defaults on first use)."""
     state: dict[str, Any] = ctx.state.setdefault("anthropic", {})
@@ -53,7 +57,18 @@ def twin_state(ctx: Any) -> dict[str, Any]:
     state.setdefault("calls", 0)
     state.setdefault("slipped", 0)
     state.setdefault("cache", set())
+    state.setdefault("api_key", API_KEY)
     return state
+
+
+def _unauthorised(request: fastapi.Request, state: dict[str, Any]) -> JSONResponse | None:
+    """The real API's 401 unless the request carries the twin's key."""
+    key = request.headers.get("x-api-key") or request.headers.get("authorization", "").removeprefix("Bearer ")
+    if not key:
+        return _error(401, "authentication_error", "x-api-key header is required")
+    if key != state["api_key"]:
+        return _error(401, "authentication_error", "invalid x-api-key")
+    return None
 
 
 def _tokens(text: str) -> int:
@@ -167,14 +182,24 @@ def build_app(ctx: Any) -> fastapi.FastAPI:
             "ungrounded": state["ungrounded"],
         }
 
+    @app.get("/v1/models/{model_id}")
+    async def get_model(model_id: str, request: fastapi.Request) -> JSONResponse:
+        if (refused := _unauthorised(request, twin_state(ctx))) is not None:
+            return refused
+        if not model_id.startswith("claude-"):
+            return _error(404, "not_found_error", f"model: {model_id}")
+        return JSONResponse(
+            {"type": "model", "id": model_id, "display_name": model_id, "created_at": "2025-09-29T00:00:00Z"}
+        )
+
     @app.post("/v1/messages")
     async def create_message(request: fastapi.Request) -> JSONResponse:
         state = twin_state(ctx)
         raw = await request.body()
         state["calls"] += 1
         state["raw_bodies"].append(raw.decode("utf-8"))
-        if not request.headers.get("x-api-key") and not request.headers.get("authorization"):
-            return _error(401, "authentication_error", "x-api-key header is required")
+        if (refused := _unauthorised(request, state)) is not None:
+            return refused
         if state["faults"]:
             return _fault_response(str(state["faults"].pop(0)), state)
         try:

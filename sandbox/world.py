@@ -10,6 +10,7 @@ plus the contacts Brevo already holds (some blocklisted, some unsubscribed from 
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
@@ -142,7 +143,9 @@ def _make_people(rng: random.Random, count: int) -> list[Person]:
     people = []
     for i in range(count):
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-        local = f"{first}.{last}".lower().replace(" ", "").replace("'", "")
+        # Mailbox names are ASCII even when the person's name is not (Müller -> muller).
+        ascii_name = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+        local = ascii_name.lower().replace(" ", "").replace("'", "")
         email = f"{local}{i}@{_choices(rng, DOMAINS)}"
         valid = rng.random() > 0.004
         if not valid:

@@ -110,6 +110,22 @@ class ClaudeClient:
         """Close the SDK's HTTP client."""
         await self._sdk.close()
 
+    async def test_connection(self) -> str:
+        """Check the key and that the configured model exists (``GET /v1/models/{model}``); returns its name."""
+        try:
+            model = await self._sdk.models.retrieve(self._settings.model)
+        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+            raise ClaudeAuthenticationError(
+                exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
+            ) from exc
+        except anthropic.APIStatusError as exc:
+            raise ClaudeRequestError(
+                exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
+            ) from exc
+        except anthropic.APIConnectionError as exc:
+            raise ClaudeUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+        return str(model.display_name or model.id)
+
     async def call_tool(
         self, *, system: str, user: str, tool: dict[str, Any], max_tokens: int | None = None
     ) -> ToolCall:
