@@ -558,7 +558,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
                 },
                 400,
             )
-        code = secrets.token_urlsafe(12)
+        code = secrets.token_hex(12)  # alphanumeric like the real codes (a leading "-" reads as a CLI option)
         state.codes[code] = request.query_params["client_id"]
         query = {"code": code}
         if request.query_params.get("state"):
