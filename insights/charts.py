@@ -9,6 +9,16 @@ from insights.models import FactTable
 _FONT = 'font-family="system-ui, sans-serif" font-size="10"'
 
 
+def _open(width: float, height: float, title: str) -> str:
+    """The ``<svg>`` start tag and an opaque white background: viewers with a dark theme (the
+    Prefect UI's default) would otherwise show the dark labels on a dark page."""
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}">'
+        f'<rect width="{width}" height="{height}" fill="#fff"/>'
+    )
+
+
 def _num(value: object) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
@@ -19,10 +29,7 @@ def heatmap_svg(table: FactTable) -> str:
     hours = table.columns[1:]
     peak = max((_num(v) for row in table.rows for v in row[1:]), default=0.0) or 1.0
     width, height = left + cell * len(hours) + 10, top + cell * len(table.rows) + 10
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(table.title)}">'
-    ]
+    parts = [_open(width, height, table.title)]
     for i, hour in enumerate(hours):
         if i % 3 == 0:
             x = left + i * cell + cell / 2
@@ -57,9 +64,8 @@ def line_svg(table: FactTable, *, width: int = 640, height: int = 180) -> str:
     first = escape(str(table.rows[0][0])) if table.rows else ""
     last = escape(str(table.rows[-1][0])) if table.rows else ""
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(table.title)}">'
-        f'<line x1="{left}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
+        _open(width, height, table.title)
+        + f'<line x1="{left}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#999"/>'
         f'<line x1="{left}" y1="{pad}" x2="{left}" y2="{height - pad}" stroke="#999"/>'
         f'<text x="{left - 4}" y="{pad + 4}" text-anchor="end" {_FONT}>{peak:.0f}</text>'
         f'<text x="{left - 4}" y="{height - pad}" text-anchor="end" {_FONT}>0</text>'
@@ -75,10 +81,7 @@ def bar_svg(table: FactTable, *, width: int = 480, bar: int = 22) -> str:
     left, pad = 120, 50
     peak = max((_num(row[1]) for row in table.rows), default=0.0) or 1.0
     height = bar * len(table.rows) + 10
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(table.title)}">'
-    ]
+    parts = [_open(width, height, table.title)]
     for i, row in enumerate(table.rows):
         n = _num(row[1])
         y = 5 + i * bar
