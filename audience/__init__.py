@@ -8,5 +8,5 @@ The pipeline, one module per step:
 4. :mod:`audience.people` – ``resolve_people``: one row per person across all sources.
 5. :mod:`audience.segments` – ``segment_people``: frequency / recency segments, tags, reason.
 6. :mod:`audience.brevo_payload` – ``build_brevo_payloads``: Brevo attributes + a stable hash.
-7. :mod:`audience.sync_plan` – ``plan_brevo_sync``, ``summarise_plan``, ``chunk_by_bytes``.
+7. :mod:`audience.sync_plan` – ``plan_brevo_sync``, ``summarise_plan``, ``import_rows``.
 """

@@ -44,6 +44,7 @@ BREVO_ATTRIBUTES: Final[dict[str, BrevoType]] = {
     "FIRST_SEEN": "date",
     "LAST_BOOKING_DATE": "date",
     "LAST_EVENT_DATE": "date",
+    "SIGNUP_STATUS": "text",
 }
 
 #: Brevo attribute -> the segmented-people column it is read from.
@@ -67,6 +68,8 @@ ATTRIBUTE_COLUMNS: Final[dict[str, str]] = {
     "FIRST_SEEN": "first_seen",
     "LAST_BOOKING_DATE": "last_counted_at",
     "LAST_EVENT_DATE": "last_event_date",
+    # pending / approved / rejected / invited / joined: the platform sign-up, when there is one
+    "SIGNUP_STATUS": "signup_status",
 }
 
 #: Consent fields we must never send: an explicit ``false`` would un-blocklist someone.

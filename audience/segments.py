@@ -60,6 +60,11 @@ class SegmentThresholds(BaseModel):
         return self
 
 
+def _source_tag(source: str) -> str:
+    """``source_<name>``; the platform's own users are tagged ``platform_user``."""
+    return "platform_user" if source == "platform" else f"source_{source}"
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else (plural or word + 's')}"
 
@@ -119,7 +124,8 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
       30 days ago is recent), the inactive edge exclusive (exactly 90 days ago is not
       inactive).
     * tags: comma-joined frequency, recency, then ``source_<name>`` per source in
-      ``sources`` (sorted), e.g. ``loyal_customer,recent_customer,source_zoom``.
+      ``sources`` (sorted), e.g. ``loyal_customer,recent_customer,source_zoom``; the
+      platform's own users get ``platform_user``.
     * segment_reason: short text, e.g. ``5 counted bookings; last 12 days ago; 1 upcoming``
       or, for event-only people, ``2 events attended; last 2026-10-03``.
     * removal_candidate: every ticket is void and there is nothing else keeping the
@@ -143,7 +149,7 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
     recency = np.where(counted >= 1, np.select([recent, inactive], [1, 2], default=0), 0)
 
     source_codes, source_uniques = ar.factorize(people["sources"])
-    source_tags = [",".join(f"source_{s}" for s in str(u).split(",")) for u in source_uniques]
+    source_tags = [",".join(_source_tag(s) for s in str(u).split(",")) for u in source_uniques]
 
     def render_tags(freq: int, rec: int, src: int) -> str | None:
         parts = [p for p in (_FREQUENCY[freq], _RECENCY[rec]) if p]

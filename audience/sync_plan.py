@@ -5,8 +5,7 @@ Pure diffing of this run's payloads against the last pushed state; no HTTP.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -106,35 +105,3 @@ def import_rows(plan: pd.DataFrame) -> Iterator[dict[str, Any]]:
     sending = plan.loc[plan["action"].isin(SENDING_ACTIONS).to_numpy(dtype=np.bool_)]
     for email, attributes in zip(sending["email"], sending["attributes"], strict=True):
         yield {"email": str(email), "attributes": attributes}
-
-
-def chunk_by_bytes(
-    plan_rows: Iterable[Mapping[str, Any]], max_bytes: int = DEFAULT_MAX_BYTES
-) -> list[list[dict[str, Any]]]:
-    """Split import rows into chunks whose JSON array encoding stays ``<= max_bytes``.
-
-    A chunk's size is counted as ``json.dumps(chunk)`` with the default (spaced,
-    ASCII-escaped) encoding, the largest of the usual encodings, so the real request
-    body's ``jsonBody`` is never bigger. Every row lands in exactly one chunk, in
-    order. One pass, each row encoded once. Raises ``ValueError`` for a row that
-    cannot fit even alone.
-    """
-    if max_bytes < 2:
-        raise ValueError("max_bytes must leave room for the brackets")
-    separator = len(", ")
-    chunks: list[list[dict[str, Any]]] = []
-    current: list[dict[str, Any]] = []
-    size = 2  # "[" and "]"
-    for row in plan_rows:
-        row_bytes = len(json.dumps(row))
-        if 2 + row_bytes > max_bytes:
-            raise ValueError(f"one import row is {row_bytes} bytes, over max_bytes={max_bytes}")
-        added = row_bytes + (separator if current else 0)
-        if size + added > max_bytes:
-            chunks.append(current)
-            current, size, added = [], 2, row_bytes
-        current.append(dict(row))
-        size += added
-    if current:
-        chunks.append(current)
-    return chunks

@@ -1,7 +1,7 @@
 """Benchmark the pure audience pipeline on synthetic interactions.
 
 Measures wall time, CPU time and peak memory of resolve_people + segment_people +
-build_brevo_payloads + plan_brevo_sync (and, separately, chunk_by_bytes on the
+build_brevo_payloads + plan_brevo_sync (and, separately, connectors.brevo.chunk_rows on the
 rows the plan would send) for each requested size, each size in a fresh process.
 
     .venv/bin/python bench/audience_pure.py --rows 10000 100000 1000000
@@ -50,7 +50,8 @@ from audience.identity import normalise_emails
 from audience.people import resolve_people
 from audience.schema import INTERACTION_DTYPES
 from audience.segments import SegmentThresholds, segment_people
-from audience.sync_plan import chunk_by_bytes, import_rows, plan_brevo_sync, summarise_plan
+from audience.sync_plan import import_rows, plan_brevo_sync, summarise_plan
+from connectors.brevo.payload import chunk_rows
 
 AS_OF = pd.Timestamp("2026-11-26T00:00:00Z")
 FIRST = np.array(
@@ -180,7 +181,7 @@ def measure(rows: int, seed: int, rows_per_person: float, trace: bool) -> dict[s
     total, cpu = time.perf_counter() - t, time.process_time() - cpu
     max_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t = time.perf_counter()
-    chunks = chunk_by_bytes(import_rows(result["plan"]))
+    chunks = list(chunk_rows(list(import_rows(result["plan"])), max_bytes=8_000_000))
     chunk_s = time.perf_counter() - t
     figures: dict[str, Any] = {
         "rows": rows,
@@ -191,7 +192,7 @@ def measure(rows: int, seed: int, rows_per_person: float, trace: bool) -> dict[s
         "steps_wall_cpu_s": {k: [round(w, 3), round(c, 3)] for k, (w, c) in result["timings"].items()},
         "normalise_emails_s": round(normalise_s, 3),
         "plan": summarise_plan(result["plan"]),
-        "chunk_by_bytes_s": round(chunk_s, 3),
+        "chunk_rows_s": round(chunk_s, 3),
         "chunks": len(chunks),
         "rss_before_mib": round(rss_before),
         "max_rss_mib": round(max_rss),
@@ -239,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({steps}); RSS {figures['rss_before_mib']} MiB before -> max {figures['max_rss_mib']} MiB; "
             f"tracemalloc peak {figures.get('tracemalloc_peak_mib', '-')} MiB; "
             f"normalise_emails {figures['normalise_emails_s']:.2f} s; plan {figures['plan']}; "
-            f"chunk_by_bytes {figures['chunk_by_bytes_s']:.2f} s -> {figures['chunks']} chunks"
+            f"chunk_rows {figures['chunk_rows_s']:.2f} s -> {figures['chunks']} chunks"
         )
     return 0
 

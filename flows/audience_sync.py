@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -19,6 +19,7 @@ from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
 from tasks.brevo import known_list_id, prepare_brevo
+from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
@@ -133,8 +134,8 @@ def _incremental_kw(source: str, date_from: date | None, settings: AudienceSetti
         mark = last_complete_end(session, source)
     if mark is None:
         return {}
-    since = datetime.combine(mark - timedelta(days=settings.lookback_days), datetime.min.time(), tzinfo=UTC)
-    return {"changed_since": since}
+    mark_start = datetime.combine(mark, datetime.min.time(), tzinfo=UTC)
+    return {"changed_since": changed_since_with_lookback(mark_start, settings.lookback_days)}
 
 
 async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:

@@ -3,7 +3,7 @@
 Users are read through SQLAlchemy (``PLATFORM_DATABASE_URL`` + ``PLATFORM_USERS_TABLE`` or
 ``PLATFORM_USERS_QUERY``; by default this project's ``platform_users`` table, which the demo
 seeds), stored as interactions of source ``platform`` and pushed through audience-sync (the
-same diffed, consent-safe path), where they carry the tag ``source_platform``.
+same diffed, consent-safe path), where they carry the tag ``platform_user``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def platform_interactions(users: pd.DataFrame) -> pd.DataFrame:
     """Users as interactions of source ``platform`` (kind ``account``, status ``registered``), one per user.
 
     Stored with the other interactions, they make each user a person of the audience whose
-    ``sources`` include ``platform`` (tag ``source_platform``), so audience-sync carries them.
+    ``sources`` include ``platform`` (tag ``platform_user``), so audience-sync carries them.
     """
     frame = pd.DataFrame(
         {

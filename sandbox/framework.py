@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import importlib
 import random
-import threading
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sandbox.world import World
+from webhooks.server import ThreadedServer
 
 FAULT_KINDS = ("429", "5xx", "delay", "expired_token")
 #: service name -> (module implementing the twin, mount prefix)
@@ -224,44 +224,16 @@ def service_urls(base: str) -> dict[str, str]:
 # --------------------------------------------------------------------------- serving
 
 
-class RunningSandbox:
+class RunningSandbox(ThreadedServer):
     """A sandbox served by uvicorn on a loopback port in a background thread (tests, demo)."""
 
     def __init__(
         self, ctx: SandboxContext, *, host: str = "127.0.0.1", port: int = 0, app: ASGIApp | None = None
     ) -> None:
-        import uvicorn
-
-        self.ctx = ctx
-        config = uvicorn.Config(
-            app or create_sandbox_app(ctx), host=host, port=port, log_level="warning", lifespan="off"
+        super().__init__(
+            app or create_sandbox_app(ctx), host=host, port=port, name="engarde-sandbox", lifespan="off"
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="engarde-sandbox", daemon=True)
-        self.base_url = ""
-
-    def __enter__(self) -> RunningSandbox:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def start(self) -> RunningSandbox:
-        """Start serving and wait until the port is bound."""
-        self._thread.start()
-        while not self._server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the sandbox server failed to start")
-            threading.Event().wait(0.02)
-        sock = self._server.servers[0].sockets[0]
-        host, port = sock.getsockname()[:2]
-        self.base_url = f"http://{host}:{port}"
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and join the thread."""
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self.ctx = ctx
 
     @property
     def env(self) -> dict[str, str]:

@@ -394,3 +394,16 @@ def expire_invitations(session: Session, *, now: datetime | None = None) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(getattr(res, "rowcount", 0) or 0)
+
+
+def signup_statuses(session: Session) -> pd.DataFrame:
+    """``[email, signup_status]``: the sign-up queue's status per person, ``joined`` once an invitation was used."""
+    queue = dict(session.execute(select(PendingSignup.email, PendingSignup.status)).tuples().all())
+    joined = set(session.scalars(select(UserInvitation.email).where(UserInvitation.used_at.is_not(None))))
+    statuses = {**queue, **dict.fromkeys(joined, "joined")}
+    return pd.DataFrame(
+        {
+            "email": pd.array(list(statuses), dtype="string"),
+            "signup_status": pd.array(list(statuses.values()), dtype="string"),
+        }
+    )

@@ -16,6 +16,7 @@ from store.brevo_sync import load_sync_state, open_rejections
 from store.checkpoints import finish_checkpoint, start_checkpoint
 from store.db import engine_for, session_scope
 from store.interactions import load_interactions, mark_vanished, upsert_interactions
+from store.signups import signup_statuses
 from tasks.extraction import SourceExtract
 
 #: Sources whose API returns every record of a window, so a record missing from a full re-read is gone.
@@ -94,12 +95,13 @@ def build_audience(
     emails: list[str] | None = None,
     database_url: str | None = None,
 ) -> Audience:
-    """Resolve and segment people from every stored interaction (or only ``emails``' ones)."""
+    """Resolve and segment people from every stored interaction (or only ``emails``' ones), with their sign-up status."""
     with session_scope(engine_for(database_url)) as session:
         interactions = load_interactions(session, emails=emails)
+        signups = signup_statuses(session)
     as_of_ts = pd.Timestamp(as_of)
     people = resolve_people(interactions, as_of_ts)
-    segmented = segment_people(people, as_of_ts, thresholds)
+    segmented = segment_people(people, as_of_ts, thresholds).merge(signups, on="email", how="left")
     payloads = build_brevo_payloads(segmented)
     counts: dict[str, int] = {}
     for column in ("frequency_segment", "recency_segment"):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Literal, Self
 
 import uvicorn
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from webhooks.app import create_app
 from webhooks.settings import ReceiverSettings
@@ -45,27 +47,41 @@ def serve(
     )
 
 
-class RunningReceiver:
-    """An app served by uvicorn on a loopback port in a background thread (``.base_url`` once started)."""
+class ThreadedServer:
+    """An ASGI app served by uvicorn on a loopback port in a background thread (``.base_url`` once started).
 
-    def __init__(self, app: FastAPI, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    Used for the receiver in tests and the demo, and for the sandbox.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        name: str = "engarde-server",
+        lifespan: Literal["auto", "on", "off"] = "auto",
+    ) -> None:
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan=lifespan
+        )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="engarde-receiver", daemon=True)
+        self._thread = threading.Thread(target=self._server.run, name=name, daemon=True)
+        self._name = name
         self.base_url = ""
 
-    def __enter__(self) -> RunningReceiver:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def start(self) -> RunningReceiver:
+    def start(self) -> Self:
         """Start serving and wait until the port is bound (raises if startup failed)."""
         self._thread.start()
         while not self._server.started:
             if not self._thread.is_alive():
-                raise RuntimeError("the receiver failed to start")
+                raise RuntimeError(f"{self._name} failed to start")
             threading.Event().wait(0.02)
         sock = self._server.servers[0].sockets[0]
         host, port = sock.getsockname()[:2]
@@ -73,6 +89,13 @@ class RunningReceiver:
         return self
 
     def stop(self) -> None:
-        """Stop serving (flushes the writer) and join the thread."""
+        """Stop serving (the app's shutdown runs, e.g. the receiver flushes its writer) and join the thread."""
         self._server.should_exit = True
         self._thread.join(timeout=15)
+
+
+class RunningReceiver(ThreadedServer):
+    """The receiver app served in a background thread."""
+
+    def __init__(self, app: FastAPI, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(app, host=host, port=port, name="engarde-receiver")

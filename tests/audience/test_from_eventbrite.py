@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from audience.from_eventbrite import event_counts, eventbrite_interactions, withdrawn_from_events
+from audience.from_eventbrite import eventbrite_interactions
 from audience.schema import INTERACTION_DTYPES
 
 EVENT = {
@@ -75,68 +75,3 @@ def test_statuses_amounts_and_times() -> None:
 def test_empty_input_gives_an_empty_frame() -> None:
     frame = eventbrite_interactions([EVENT], [])
     assert frame.empty and list(frame.columns) == list(INTERACTION_DTYPES)
-
-
-def test_withdrawn_only_when_every_ticket_is_gone() -> None:
-    frame = eventbrite_interactions(
-        [EVENT, CANCELLED],
-        [
-            attendee("1", "E1", "ana@x.org", refunded=True),
-            attendee("2", "E1", "ANA@x.org"),  # still holds one ticket: stays
-            attendee("3", "E1", "bo@x.org", refunded=True),
-            attendee("4", "E1", "bo@x.org", cancelled=True),
-            attendee("5", "E2", "ana@x.org"),  # event cancelled
-        ],
-    )
-    out = withdrawn_from_events(frame)
-    assert out.to_dict("records") == [
-        {"email": "ana@x.org", "event_id": "E2", "service": "Gala"},
-        {"email": "bo@x.org", "event_id": "E1", "service": "Sabre Masterclass"},
-    ]
-
-
-def test_event_counts_across_sources() -> None:
-    tickets = eventbrite_interactions(
-        [EVENT, CANCELLED, {**EVENT, "id": "E3", "start": {"utc": "2027-01-01T18:00:00Z"}}],
-        [
-            attendee("1", "E1", "ana@x.org", checked_in=True),
-            attendee("2", "E2", "ana@x.org"),  # cancelled event: not attended
-            attendee("3", "E3", "ana@x.org"),  # future: not yet attended
-            attendee("4", "E1", "bo@x.org", refunded=True),
-        ],
-    )
-    zoom = tickets.head(0).copy()
-    zoom = pd.concat(
-        [
-            zoom,
-            pd.DataFrame(
-                {
-                    "source": ["zoom", "zoom", "zoom"],
-                    "source_id": ["u1:bo@x.org", "u2:bo@x.org", "u2:bo@x.org"],
-                    "email": ["bo@x.org"] * 3,
-                    "kind": ["attendance"] * 3,
-                    "status": ["attended"] * 3,
-                    "occurred_at": pd.to_datetime(
-                        ["2026-05-01T10:00Z", "2026-06-01T10:00Z", "2026-06-01T10:00Z"]
-                    ),
-                }
-            ).astype(
-                {
-                    "source": "string",
-                    "source_id": "string",
-                    "email": "string",
-                    "kind": "string",
-                    "status": "string",
-                }
-            ),
-        ]
-    )
-    counts = event_counts(pd.concat([tickets, zoom]), as_of=pd.Timestamp("2026-12-01T00:00Z")).set_index(
-        "email"
-    )
-    assert counts.loc["ana@x.org", "EVENTS_ATTENDED"] == 1
-    assert counts.loc["ana@x.org", "WEBINARS_ATTENDED"] == 0
-    assert str(counts.loc["ana@x.org", "LAST_EVENT_DATE"]) == "2026-03-05"
-    assert counts.loc["bo@x.org", "EVENTS_ATTENDED"] == 0
-    assert counts.loc["bo@x.org", "WEBINARS_ATTENDED"] == 2
-    assert str(counts.loc["bo@x.org", "LAST_EVENT_DATE"]) == "2026-06-01"

@@ -1,14 +1,9 @@
-import itertools
-import json
-import random
-
 import pandas as pd
 import pytest
 
 from audience.sync_plan import (
     ACTIONS,
     PLAN_COLUMNS,
-    chunk_by_bytes,
     import_rows,
     plan_brevo_sync,
     summarise_plan,
@@ -99,43 +94,3 @@ def test_duplicate_state_is_refused() -> None:
         plan_brevo_sync(
             _payloads(("a@x.io", "h", False)), _pushed(("a@x.io", "h", True), ("a@x.io", "g", True)), []
         )
-
-
-def _rows(n: int, seed: int = 3) -> list[dict[str, object]]:
-    rng = random.Random(seed)
-    return [
-        {
-            "email": f"p{i}@example.org",
-            "attributes": {
-                "FIRSTNAME": "Zoë" * rng.randint(0, 30),
-                "TOTAL_BOOKINGS": rng.randint(0, 50),
-                "SEGMENT_REASON": "x" * rng.randint(0, 300),
-            },
-        }
-        for i in range(n)
-    ]
-
-
-@pytest.mark.parametrize("max_bytes", [700, 1_000, 5_000, 100_000])
-def test_chunks_never_exceed_the_limit_and_keep_every_row(max_bytes: int) -> None:
-    rows = _rows(400)
-    chunks = chunk_by_bytes(rows, max_bytes=max_bytes)
-    assert [row for chunk in chunks for row in chunk] == rows
-    assert all(chunk for chunk in chunks)
-    for chunk in chunks:
-        assert len(json.dumps(chunk)) <= max_bytes
-        assert len(json.dumps(chunk, ensure_ascii=False, separators=(",", ":")).encode()) <= max_bytes
-    # Greedy: each chunk is full, i.e. the next row would not have fitted.
-    for chunk, following in itertools.pairwise(chunks):
-        assert len(json.dumps([*chunk, following[0]])) > max_bytes
-
-
-def test_chunking_accepts_a_generator_and_the_default_limit() -> None:
-    chunks = chunk_by_bytes(row for row in _rows(50))
-    assert len(chunks) == 1 and len(chunks[0]) == 50
-    assert chunk_by_bytes([]) == []
-
-
-def test_a_row_too_big_for_any_chunk_is_an_error() -> None:
-    with pytest.raises(ValueError, match="over max_bytes"):
-        chunk_by_bytes([{"email": "a@x.io", "attributes": {"X": "y" * 500}}], max_bytes=100)

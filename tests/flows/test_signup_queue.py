@@ -188,8 +188,10 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(
     assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
     assert summary.invitations == {"sent": 1} and sent_to(brevo[1]) == ["ana@x.org"]
     # handed to audience-sync for the master list (a failure there is reported, never raised)
-    assert summary.master_list["people"] == 1 and summary.master_list["status"] in ("synced", "failed")
+    assert summary.master_list["people"] == 1 and summary.master_list["status"] == "synced", summary.master_list
     assert entries["ana@x.org"].status == "invited"
+    # on the master list with the sign-up status as an attribute
+    assert brevo[1].contacts["ana@x.org"]["attributes"]["SIGNUP_STATUS"] in ("approved", "invited")
 
 
 async def test_review_with_an_empty_queue_does_not_pause(engine: Engine) -> None:
@@ -351,7 +353,7 @@ async def test_platform_users_sync_reads_the_configured_source(
     assert rows["email"].tolist() == ["ana@x.org", "bo@x.org"] and set(rows["source"]) == {"platform"}
     assert rows["source_id"].tolist() == ["user:ana@x.org", "user:bo@x.org"]
     people = segment_people(resolve_people(rows, NOW_TS), NOW_TS, SegmentThresholds())
-    assert people["tags"].tolist() == ["source_platform", "source_platform"]  # how audience-sync tags them
+    assert people["tags"].tolist() == ["platform_user", "platform_user"]  # how audience-sync tags them
     assert str(rows["occurred_at"].iloc[0].date()) == "2025-03-01" and rows["service"].tolist() == [
         "member",
         "admin",
