@@ -21,6 +21,7 @@ from tasks.audience import build_audience, close_checkpoints, plan_sync, store_e
 from tasks.brevo import known_list_id, prepare_brevo
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
+from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
 
@@ -178,6 +179,7 @@ async def audience_sync(
     by other flows to sync the people they touched); ``sources=[]`` extracts nothing.
     ``dry_run`` sends nothing to Brevo and advances no checkpoint.
     """
+    resolve_secret_blocks()
     logger = get_run_logger()
     settings = AudienceSettings()
     as_of = datetime.now(UTC).replace(microsecond=0)

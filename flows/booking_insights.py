@@ -25,6 +25,7 @@ from tasks.insights import (
     save_report_task,
     store_bookings_task,
 )
+from tasks.secrets import resolve_secret_blocks
 
 AnalysisParam = Literal["overview", "demographics", "patterns", "conversion", "all"]
 
@@ -59,6 +60,7 @@ async def booking_insights(
     compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
     (an IANA name such as ``Europe/Lisbon``). With ``refresh`` the window and the previous one are
     first re-read from EasyAppointments into the store. Returns the report as JSON (with its id)."""
+    resolve_secret_blocks()
     logger = get_run_logger()
     now = datetime.now(UTC)
     window = default_window(date_from, date_to, today=now.date())

@@ -12,6 +12,7 @@ from flows.booking_insights import default_window, refresh_bookings
 from insights.narrative import format_value
 from store.db import engine_for
 from tasks.insights import compute_facts_task, load_bookings_task
+from tasks.secrets import resolve_secret_blocks
 
 
 @flow(name="booking-stats")
@@ -24,6 +25,7 @@ async def booking_stats(
     """Overview and conversion numbers for the window (default: the 30 days up to yesterday) with the
     previous window for comparison; ``refresh`` re-reads both from EasyAppointments first.
     Returns ``{fact id: value}`` plus the window."""
+    resolve_secret_blocks()
     now = datetime.now(UTC)
     window = default_window(date_from, date_to, today=now.date())
     engine = engine_for(database_url)

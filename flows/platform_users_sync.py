@@ -22,6 +22,7 @@ from flows.signup_queue import open_engine, sync_to_master_list
 from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
 from store.platform_users import PlatformUsersSettings, read_platform_users
+from tasks.secrets import resolve_secret_blocks
 
 SOURCE = "platform"
 
@@ -83,6 +84,7 @@ class PlatformUsersSyncSummary(BaseModel):
 @flow(name="platform-users-sync")
 async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary:
     """Read the platform's users and sync them to the master list tagged ``platform_user``."""
+    resolve_secret_blocks()
     logger = get_run_logger()
     engine = open_engine()
     settings = PlatformUsersSettings()

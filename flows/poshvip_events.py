@@ -42,6 +42,7 @@ from tasks.poshvip import (
     select_poshvip_events,
     store_poshvip_results,
 )
+from tasks.secrets import resolve_secret_blocks
 
 
 class PoshvipFlowSettings(BaseSettings):
@@ -209,6 +210,7 @@ def poshvip_events(
     ``sync_audience=False`` skips the audience-sync subflow (the next audience-sync run pushes
     the people). ``database_url`` overrides ``DATABASE_URL`` for this flow's own reads and writes.
     """
+    resolve_secret_blocks()
     logger = get_run_logger()
     engine = make_engine(database_url)
     try:

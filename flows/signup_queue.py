@@ -26,6 +26,7 @@ from audience.signups import services_list
 from store import signups as repo
 from store.db import make_engine
 from store.migrate import ensure_migrated
+from tasks.secrets import resolve_secret_blocks
 from tasks.signups import (
     InvitationReport,
     TransactionalEmailSender,
@@ -118,6 +119,7 @@ async def add_bookers_to_queue(
     date_from: date | None = None, date_to: date | None = None, auto_invite: bool = False
 ) -> QueueRunSummary:
     """Queue the window's bookers for platform sign-up; with ``auto_invite`` invite them at once."""
+    resolve_secret_blocks()
     logger = get_run_logger()
     date_from, date_to = default_window(date_from, date_to)
     engine = open_engine()
@@ -275,6 +277,7 @@ async def review_signup_queue(
     Approved people are invited (unless ``send_invitations_now`` is false; then the CLI or
     the next run sends them) and synced to the master list with their status.
     """
+    resolve_secret_blocks()
     logger = get_run_logger()
     engine = open_engine()
     pending = pending_signups(engine, limit=limit)
