@@ -194,7 +194,7 @@ async def audience_sync(
     }
     extracts: list[SourceExtract] = [f.result() for f in futures.values()]
     for extract in extracts:
-        store_extract(extract, flow_run_id=str(flow_run.get_id() or ""))
+        store_extract(extract, flow_run_id=str(flow_run.get_id() or ""), checkpoint=not dry_run)
 
     audience = build_audience(as_of, settings.thresholds, emails=emails)
     error: str | None = None

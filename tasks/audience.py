@@ -35,18 +35,26 @@ class Audience:
 
 @task(name="store-interactions")
 def store_extract(
-    extract: SourceExtract, database_url: str | None = None, flow_run_id: str | None = None
+    extract: SourceExtract,
+    flow_run_id: str | None = None,
+    *,
+    checkpoint: bool = True,
+    database_url: str | None = None,
 ) -> int:
-    """Upsert one source's extracted interactions; mark vanished rows of a complete full re-read; open its checkpoint."""
+    """Upsert one source's extracted interactions; mark vanished rows of a complete full re-read.
+
+    With ``checkpoint`` the source window's checkpoint is opened (``running``) for the flow to close.
+    """
     logger = get_run_logger()
     with session_scope(engine_for(database_url)) as session:
-        start_checkpoint(
-            session,
-            source=extract.source,
-            window_start=extract.date_from,
-            window_end=extract.date_to,
-            flow_run_id=flow_run_id,
-        )
+        if checkpoint:
+            start_checkpoint(
+                session,
+                source=extract.source,
+                window_start=extract.date_from,
+                window_end=extract.date_to,
+                flow_run_id=flow_run_id,
+            )
         written = upsert_interactions(session, extract.frame)
         vanished = 0
         if extract.complete and extract.source in FULL_REREAD_SOURCES:

@@ -14,6 +14,7 @@ from audience.people import resolve_people
 from audience.segments import SegmentThresholds, segment_people
 from flows.audience_sync import audience_sync
 from sandbox.framework import RunningSandbox
+from store.checkpoints import window_states
 from store.db import make_engine, session_scope
 from store.interactions import load_interactions
 from store.migrate import upgrade
@@ -161,4 +162,6 @@ async def test_dry_run_sends_nothing(world: RunningSandbox) -> None:
     summary = await audience_sync(dry_run=True)
     assert summary.dry_run and summary.brevo.created > 0
     assert world.ctx.requests["brevo"].get("POST /v3/contacts/import", 0) == 0
+    with session_scope(make_engine()) as session:
+        assert window_states(session, "easyappointments") == {}, "a dry run leaves no checkpoint"
     assert pd.isna(summary.brevo.list_id) or summary.brevo.list_id is None or summary.brevo.list_id > 0
