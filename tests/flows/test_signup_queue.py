@@ -188,9 +188,7 @@ async def test_review_pauses_for_typed_input_and_applies_decisions(
     assert entries["bo@x.org"].decided_at is not None and entries["eve@x.org"].status == "pending"
     assert summary.invitations == {"sent": 1} and sent_to(brevo[1]) == ["ana@x.org"]
     # handed to audience-sync for the master list (a failure there is reported, never raised)
-    assert summary.master_list["people"] == 1 and summary.master_list["status"] == "synced", (
-        summary.master_list
-    )
+    assert summary.master_list["people"] == 1 and summary.master_list["status"] == "synced", summary.master_list
     assert entries["ana@x.org"].status == "invited"
     # on the master list with the sign-up status as an attribute
     assert brevo[1].contacts["ana@x.org"]["attributes"]["SIGNUP_STATUS"] in ("approved", "invited")
