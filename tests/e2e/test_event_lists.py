@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from audience.identity import normalise_emails
 from flows.audience_sync import audience_sync
 from sandbox import eventbrite_twin
 from sandbox.framework import RunningSandbox
+from tests.e2e.conftest import serve_world
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch, database: str) -> Iterator[RunningSandbox]:
+    """A fault-free sandbox world, half the default size (this file runs audience-sync five times)."""
+    running = serve_world(monkeypatch, scale=300)
+    yield running
+    running.stop()
+
 
 EVENT_KEY = re.compile(r"^Event: .* \((eventbrite:[^)]+)\)$")
 WRITES = ("POST", "PUT", "DELETE", "PATCH")
@@ -136,7 +148,9 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     assert memberships(world) == after
 
 
-async def test_event_lists_can_be_switched_off(world: RunningSandbox, monkeypatch: Any) -> None:
+async def test_event_lists_can_be_switched_off(
+    world: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ENGARDE_EVENT_LISTS", "false")
     summary = await audience_sync()
     assert event_lists(world) == {} and summary.brevo.event_lists.lists == 0
