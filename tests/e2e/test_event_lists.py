@@ -130,10 +130,10 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     after = memberships(world)
     assert set(after) == set(before), "no list created or dropped"
     for list_id in after:
-        key = next((k for k, i in lists.items() if i == list_id), None)
-        expected_gone = (lost[key] & before[list_id]) if key else set()
-        assert before[list_id] - after[list_id] == expected_gone, (key, list_id)
-        assert after[list_id] - before[list_id] == set(), (key, list_id)
+        owner = next((k for k, i in lists.items() if i == list_id), None)
+        expected_gone = (lost[owner] & before[list_id]) if owner else set()
+        assert before[list_id] - after[list_id] == expected_gone, (owner, list_id)
+        assert after[list_id] - before[list_id] == set(), (owner, list_id)
     assert second.brevo.event_lists.removed == sum(len(lost[k] & before[i]) for k, i in lists.items())
     assert second.brevo.event_lists.added == 0
     # Refunded people stay contacts; the blocklist is untouched.
