@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -107,6 +108,14 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     assert brevo.consent_violations == [] and brevo.deleted == []
     assert first.brevo.event_lists.added == sum(len(brevo.members(i)) for i in lists.values())
     assert first.brevo.event_lists.removed == 0
+    # One read of the lists, one create per event, one add call per list of at most 150.
+    calls = world.ctx.requests["brevo"]
+    assert calls["POST /v3/contacts/lists"] == len(lists)
+    assert calls["GET /v3/contacts/lists"] <= 2
+    adds = sum(
+        n for route, n in calls.items() if route.startswith("POST") and route.endswith("/contacts/add")
+    )
+    assert adds == sum(math.ceil(len(holders[k]) / 150) for k in lists)
 
     before = memberships(world)
     blocked_before = {e for e, c in brevo.contacts.items() if c["emailBlacklisted"]}
