@@ -18,7 +18,8 @@ from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_chang
 from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
-from tasks.brevo import known_list_id, prepare_brevo
+from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
+from tasks.event_lists import EventListResult, plan_event_list_sync, sync_event_lists
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
 from tasks.secrets import resolve_secret_blocks
@@ -44,6 +45,11 @@ class AudienceSettings(BaseSettings):
         description="segment boundaries as JSON: `returning_from` / `loyal_from` (counted bookings), "
         "`recent_days` / `inactive_days` (days)",
     )
+    event_lists: bool = Field(
+        default=True,
+        description="keep one Brevo list per Eventbrite / Posh.VIP event (`Event: <name> (<source>:<id>)`) "
+        "holding the people with an active ticket; a full refund or cancellation takes them off",
+    )
 
 
 class SourceSummary(BaseModel):
@@ -57,6 +63,14 @@ class SourceSummary(BaseModel):
     notes: list[str] = []
 
 
+class EventListsSummary(BaseModel):
+    """Per-event list changes of a run (planned, in a dry run)."""
+
+    added: int = 0
+    removed: int = 0
+    lists: int = 0
+
+
 class BrevoSummary(BaseModel):
     """What the run did (or, in a dry run, would do) in Brevo."""
 
@@ -68,6 +82,7 @@ class BrevoSummary(BaseModel):
     rejected: int = 0
     skipped_consent: int = 0
     api_calls: int = 0
+    event_lists: EventListsSummary = Field(default_factory=EventListsSummary)
 
 
 class AudienceSyncSummary(BaseModel):
@@ -100,6 +115,8 @@ class AudienceSyncSummary(BaseModel):
             f"  brevo list {b.list_id}: created {b.created}, updated {b.updated}, unchanged {b.unchanged}, "
             f"removed {b.removed}, rejected {b.rejected}, skipped (consent) {b.skipped_consent}, {b.api_calls} calls"
         )
+        e = b.event_lists
+        lines.append(f"  event lists: {e.added} added, {e.removed} removed over {e.lists} list(s)")
         return "\n".join(lines)
 
 
@@ -198,6 +215,8 @@ async def audience_sync(
 
     audience = build_audience(as_of, settings.thresholds, emails=emails)
     error: str | None = None
+    target: BrevoTarget | None = None
+    events = EventListResult()
     try:
         known = known_list_id(list_id)
         plan = plan_sync(audience, known or 0, [])
@@ -214,6 +233,15 @@ async def audience_sync(
             push = count_plan(plan, None)
             push.list_id = known
             logger.info("nothing changed since the last push: no call to Brevo")
+        if settings.event_lists:
+            # After the master push: everyone with an active ticket is now a Brevo contact.
+            event_plan = plan_event_list_sync(emails=emails)
+            if dry_run:
+                events = EventListResult(
+                    added=event_plan.adds, removed=event_plan.removes, lists=event_plan.lists
+                )
+            elif not event_plan.plan.empty:
+                events = await sync_event_lists(event_plan, target.states if target else None)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
@@ -222,7 +250,7 @@ async def audience_sync(
             close_checkpoints(extracts, succeeded=error is None, error=error, database_url=None)
 
     api_calls: dict[str, int] = {e.source: e.api_calls for e in extracts}
-    api_calls["brevo"] = push.api_calls
+    api_calls["brevo"] = push.api_calls + events.api_calls
     summary = AudienceSyncSummary(
         dry_run=dry_run,
         as_of=as_of,
@@ -248,7 +276,8 @@ async def audience_sync(
             removed=push.removed,
             rejected=len(push.rejected),
             skipped_consent=push.skipped_consent,
-            api_calls=push.api_calls,
+            api_calls=push.api_calls + events.api_calls,
+            event_lists=EventListsSummary(added=events.added, removed=events.removed, lists=events.lists),
         ),
         api_calls=api_calls,
     )

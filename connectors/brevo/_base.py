@@ -62,6 +62,7 @@ class BrevoBase:
             f"brevo-unlisted:{account}", [(settings.unlisted_per_hour, 3600.0)]
         )
         self._list_ids: dict[str, int] = {}
+        self._folder_id: int | None = None
 
     async def __aenter__(self) -> Self:
         return self

@@ -79,7 +79,11 @@ class ListsMixin(BrevoBase):
             if item.name == name:
                 self._list_ids[name] = item.id
                 return item.id
-        folder_id = await self._ensure_folder()
+        return await self._create_list(name)
+
+    async def _create_list(self, name: str) -> int:
+        folder_id = self._folder_id if self._folder_id is not None else await self._ensure_folder()
+        self._folder_id = folder_id
         created = await self._call(
             "POST",
             "/contacts/lists",
@@ -91,6 +95,17 @@ class ListsMixin(BrevoBase):
         log.info("created Brevo list %r (id %d)", name, created.id)
         self._list_ids[name] = created.id
         return int(created.id)
+
+    async def find_or_create_lists(self, names: Iterable[str]) -> dict[str, int]:
+        """Ids of many lists by exact name: one read of all lists, then one create (in the folder) per missing name."""
+        unique = list(dict.fromkeys(names))
+        if any(n not in self._list_ids for n in unique):
+            for item in await self.get_lists():
+                self._list_ids.setdefault(item.name, item.id)
+        out: dict[str, int] = {}
+        for name in unique:
+            out[name] = self._list_ids[name] if name in self._list_ids else await self._create_list(name)
+        return out
 
     async def ensure_master_list(self, list_id: int | None = None, name: str | None = None) -> int:
         """The master list's id: ``list_id`` (or BREVO_MASTER_LIST_ID) checked to exist, else found

@@ -1,0 +1,100 @@
+"""Per-event Brevo lists: their ids (cached in the Brevo connection's config) and who we put on them.
+
+Membership reuses ``brevo_sync_state`` (one row per email and list): ``on_list`` says whether
+this project last put the person on the list, ``payload_hash`` is NULL, or
+:data:`SKIPPED` when we could not add them (opted out, or not a Brevo contact).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Final
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from store.connections import get_connection, save_connection
+from store.models import BrevoSyncState
+
+#: ``payload_hash`` of an event-list row whose add was skipped (consent or unknown contact).
+SKIPPED: Final = "event-list:skipped"
+_BATCH = 1_000
+
+
+def event_list_ids(session: Session) -> dict[str, int]:
+    """``event_key -> Brevo list id`` of every event list this project created or found."""
+    row = get_connection(session, "brevo")
+    cached = (row.config or {}).get("event_lists", {}) if row else {}
+    return {str(k): int(v) for k, v in cached.items()}
+
+
+def remember_event_lists(session: Session, ids: Mapping[str, int]) -> None:
+    """Cache ``event_key -> list id`` (merged with what was cached) so later runs ask Brevo nothing."""
+    if not ids:
+        return
+    merged = {**event_list_ids(session), **{k: int(v) for k, v in ids.items()}}
+    row = get_connection(session, "brevo")
+    save_connection(
+        session,
+        provider="brevo",
+        auth_method=row.auth_method if row else "api_key",
+        config={"event_lists": merged},
+        status=row.status if row else "connected",
+    )
+
+
+def load_event_list_state(session: Session, emails: Sequence[str] | None = None) -> pd.DataFrame:
+    """``[event_key, email, on_list, skipped]`` for every person ever planned onto an event list."""
+    by_list = {v: k for k, v in event_list_ids(session).items()}
+    rows: list[tuple[str, str, bool, bool]] = []
+    ids = sorted(by_list)
+    for start in range(0, len(ids), _BATCH):
+        stmt = select(
+            BrevoSyncState.list_id, BrevoSyncState.email, BrevoSyncState.on_list, BrevoSyncState.payload_hash
+        ).where(BrevoSyncState.list_id.in_(ids[start : start + _BATCH]))
+        for list_id, email, on_list, digest in session.execute(stmt):
+            rows.append((by_list[list_id], email, bool(on_list), digest == SKIPPED))
+    frame = pd.DataFrame(rows, columns=["event_key", "email", "on_list", "skipped"]).astype(
+        {"event_key": "string", "email": "string", "on_list": "bool", "skipped": "bool"}
+    )
+    if emails is not None:
+        frame = frame[frame["email"].isin(list(emails))].reset_index(drop=True)
+    return frame
+
+
+def record_event_members(
+    session: Session,
+    *,
+    list_id: int,
+    emails: Sequence[str],
+    on_list: bool,
+    skipped: bool = False,
+    run_id: int | None = None,
+) -> None:
+    """Upsert the membership of ``emails`` on the event list ``list_id``."""
+    if not emails:
+        return
+    now = datetime.now(UTC)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    digest = SKIPPED if skipped else None
+    for start in range(0, len(emails), _BATCH):
+        values = [
+            {
+                "email": email,
+                "list_id": list_id,
+                "payload_hash": digest,
+                "on_list": on_list,
+                "pushed_at": now,
+                "run_id": run_id,
+            }
+            for email in emails[start : start + _BATCH]
+        ]
+        stmt = insert(BrevoSyncState).values(values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["email", "list_id"],
+            set_={"payload_hash": digest, "on_list": on_list, "pushed_at": now, "run_id": run_id},
+        )
+        session.execute(stmt)
