@@ -168,6 +168,7 @@ def test_empty_input() -> None:
 
 def test_clear_missing_sends_empty_text_and_dates() -> None:
     segmented = _segmented()
+    segmented["signup_status"] = pd.array([pd.NA] * len(segmented), dtype="string")
     kept = build_brevo_payloads(segmented)
     cleared = build_brevo_payloads(segmented, clear_missing=True)
     bo = cleared.loc[1, "attributes"]
@@ -176,5 +177,9 @@ def test_clear_missing_sends_empty_text_and_dates() -> None:
     assert set(bo) == set(BREVO_ATTRIBUTES)
     assert cleared.loc[1, "payload_hash"] == payload_hash("bo@x.io", bo)
     assert cleared.loc[1, "payload_hash"] != kept.loc[1, "payload_hash"]
-    # ana only lacked LAST_EVENT_DATE.
-    assert cleared.loc[0, "attributes"] == {**kept.loc[0, "attributes"], "LAST_EVENT_DATE": ""}
+    # ana only lacked LAST_EVENT_DATE (and has no sign-up).
+    assert cleared.loc[0, "attributes"] == {
+        **kept.loc[0, "attributes"],
+        "LAST_EVENT_DATE": "",
+        "SIGNUP_STATUS": "",
+    }
