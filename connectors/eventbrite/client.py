@@ -358,12 +358,17 @@ class EventbriteClient:
         """The audience extraction: events starting in the window and their attendees.
 
         Reads the organization's events (one or two pages) and the organization-level
-        attendees (``changed_since`` when given), never one call per event.
+        attendees, never one call per event. With ``changed_since`` (an incremental run) every
+        changed attendee counts, whatever its event's date: a late refund for an older event
+        must reach the audience too.
         """
         org = organization_id or await self.organization_id()
         start, end = day_bounds(date_from, date_to)
         before = self.stats.by_path.copy()
-        events = await self.list_events(org, starts_from=start, starts_before=end)
+        if changed_since is None:
+            events = await self.list_events(org, starts_from=start, starts_before=end)
+        else:
+            events = await self.list_events(org)
         wanted = {e.id for e in events}
         attendees = [
             a

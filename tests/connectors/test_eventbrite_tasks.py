@@ -65,3 +65,22 @@ def test_lookback() -> None:
     moment = datetime(2026, 5, 10, 12, tzinfo=UTC)
     assert changed_since_with_lookback(moment) == datetime(2026, 5, 3, 12, tzinfo=UTC)
     assert changed_since_with_lookback(moment.replace(tzinfo=None), 1) == datetime(2026, 5, 9, 12, tzinfo=UTC)
+
+
+async def test_incremental_run_sees_a_late_refund_for_an_event_before_its_window(
+    sandbox: RunningSandbox,
+) -> None:
+    twin = eventbrite_twin.state_of(sandbox.ctx)
+    since = datetime.now(UTC).replace(microsecond=0)
+    refunded = set(eventbrite_twin.refund_attendees(sandbox.ctx, 30))
+    starts = {e["id"]: e["start"]["utc"] for e in twin.events}
+    # A narrow window of the last week: most refunded tickets belong to older events.
+    anchor = sandbox.ctx.world.anchor.date()
+    narrow = (anchor - timedelta(days=7), anchor)
+    older = {
+        a["id"] for a in twin.attendees if a["id"] in refunded and starts[a["event_id"]] < f"{narrow[0]}"
+    }
+    assert older, "the world should have refunds for events before the window"
+    second = await extract_eventbrite.fn(*narrow, changed_since=since)
+    assert set(second.frame["source_id"]) == refunded
+    assert set(second.frame["status"]) == {"refunded"}
