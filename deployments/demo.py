@@ -85,7 +85,7 @@ def _posh_vip(ctx: SandboxContext) -> None:
         )
         print(f"   receiver answered: {dict(sent.statuses)}")
     summary = _step("poshvip-events (stored events -> interactions -> Brevo)", poshvip_events)
-    print(summary.render() if hasattr(summary, "render") else summary)
+    print(_render(summary))
 
 
 def _signups_and_platform_users(ctx: SandboxContext) -> None:
