@@ -188,18 +188,20 @@ async def audience_sync(
     list_id: int | None = None,
     dry_run: bool = False,
     emails: list[str] | None = None,
+    as_of: datetime | None = None,
 ) -> AudienceSyncSummary:
     """Extract the window from each source, store it, resolve and segment people, push what changed to Brevo.
 
     Default window per source: since its last complete checkpoint minus the look-back, up to
     the horizon of upcoming bookings. ``emails`` limits the Brevo push to those people (used
     by other flows to sync the people they touched); ``sources=[]`` extracts nothing.
-    ``dry_run`` sends nothing to Brevo and advances no checkpoint.
+    ``dry_run`` sends nothing to Brevo and advances no checkpoint. ``as_of`` (default: now) is the
+    moment segments are computed for ("recent", "upcoming"); pass it to reproduce a run exactly.
     """
     resolve_secret_blocks()
     logger = get_run_logger()
     settings = AudienceSettings()
-    as_of = datetime.now(UTC).replace(microsecond=0)
+    as_of = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     chosen = configured_sources() if sources is None else list(sources)
     unknown = sorted(set(chosen) - set(ALL_SOURCES))
     if unknown:

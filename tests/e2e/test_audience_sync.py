@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,10 @@ from store.db import make_engine, session_scope
 from store.interactions import load_interactions
 from store.migrate import upgrade
 from tests.e2e.conftest import serve_world
+
+#: One instant for every run of this module: segments ("recent", "upcoming") depend on it, and a
+#: booking starting between two runs would rightly change someone's attributes.
+AS_OF = datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 def brevo_state(sandbox: RunningSandbox) -> Any:
@@ -40,7 +45,7 @@ async def test_first_run_makes_one_contact_per_person_and_keeps_consent(world: R
     blocked_before = {e for e, c in brevo.contacts.items() if c["emailBlacklisted"]}
     lists_before = {e: set(c["listIds"]) for e, c in brevo.contacts.items()}
 
-    summary = await audience_sync()
+    summary = await audience_sync(as_of=AS_OF)
 
     assert summary.sources["easyappointments"].complete
     list_id = summary.brevo.list_id
@@ -87,11 +92,11 @@ async def test_first_run_makes_one_contact_per_person_and_keeps_consent(world: R
 
 
 async def test_second_run_sends_nothing_and_reads_the_minimum(world: RunningSandbox) -> None:
-    await audience_sync()
+    await audience_sync(as_of=AS_OF)
     before = dict(world.ctx.requests["brevo"])
     ea_before = sum(world.ctx.requests["easyappointments"].values())
 
-    summary = await audience_sync()
+    summary = await audience_sync(as_of=AS_OF)
 
     after = world.ctx.requests["brevo"]
     sent = {
@@ -121,7 +126,7 @@ async def test_twenty_percent_faults_reach_the_fault_free_end_state(
         try:
             for _ in range(3):  # a scheduled run that fails is simply run again
                 try:
-                    summary = await audience_sync()
+                    summary = await audience_sync(as_of=AS_OF)
                 except Exception:
                     continue
                 if all(s.complete for s in summary.sources.values()):
@@ -144,12 +149,12 @@ async def test_interrupted_push_is_finished_without_importing_twice(
     brevo.import_delay = 10**6
     monkeypatch.setenv("BREVO_PROCESS_POLL_TIMEOUT", "2")
     with pytest.raises(Exception, match="still"):
-        await audience_sync()
+        await audience_sync(as_of=AS_OF)
     monkeypatch.delenv("BREVO_PROCESS_POLL_TIMEOUT")
     assert len(brevo.import_log) == 0 and len(brevo.processes) == 1
     brevo.complete_after_polls, brevo.import_delay = 1, 0.0
 
-    summary = await audience_sync()
+    summary = await audience_sync(as_of=AS_OF)
 
     assert brevo.repeated_imports() == {}
     assert len(brevo.processes) == 1, "the rerun confirmed the first import instead of sending it again"
@@ -159,7 +164,7 @@ async def test_interrupted_push_is_finished_without_importing_twice(
 
 
 async def test_dry_run_sends_nothing(world: RunningSandbox) -> None:
-    summary = await audience_sync(dry_run=True)
+    summary = await audience_sync(as_of=AS_OF, dry_run=True)
     assert summary.dry_run and summary.brevo.created > 0
     assert world.ctx.requests["brevo"].get("POST /v3/contacts/import", 0) == 0
     with session_scope(make_engine()) as session:

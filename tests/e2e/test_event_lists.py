@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -15,6 +16,10 @@ from flows.audience_sync import audience_sync
 from sandbox import eventbrite_twin
 from sandbox.framework import RunningSandbox
 from tests.e2e.conftest import serve_world
+
+#: One instant for every run of this module: segments ("recent", "upcoming") depend on it, and a
+#: booking starting between two runs would rightly change someone's attributes.
+AS_OF = datetime.now(UTC).replace(second=0, microsecond=0)
 
 
 @pytest.fixture
@@ -80,11 +85,11 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     blocked = {e for e, c in brevo.contacts.items() if c["emailBlacklisted"]}
 
     # A dry run counts the lists it would make and makes none.
-    dry = await audience_sync(dry_run=True)
+    dry = await audience_sync(as_of=AS_OF, dry_run=True)
     assert dry.brevo.event_lists.lists >= len(active_holders(world)) and dry.brevo.event_lists.added > 0
     assert event_lists(world) == {} and world.ctx.requests["brevo"].get("POST /v3/contacts/lists", 0) == 0
 
-    first = await audience_sync()
+    first = await audience_sync(as_of=AS_OF)
 
     holders = active_holders(world)
     lists = event_lists(world)
@@ -114,7 +119,7 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     assert len(refunded) == 15
     after_holders = active_holders(world)
 
-    second = await audience_sync()
+    second = await audience_sync(as_of=AS_OF)
 
     # The incremental Eventbrite read sees every changed attendee, whatever the event's date.
     lost = {key: holders[key] - after_holders.get(key, set()) for key in holders}
@@ -139,7 +144,7 @@ async def test_a_refund_moves_exactly_the_refunded_holders_off_their_event_list(
     assert brevo.deleted == [] and brevo.consent_violations == []
 
     mark = dict(world.ctx.requests["brevo"])
-    third = await audience_sync()
+    third = await audience_sync(as_of=AS_OF)
 
     assert requests_since(world, mark) == {}, "an unchanged run called Brevo"
     assert third.brevo.event_lists.added == third.brevo.event_lists.removed == 0
@@ -150,7 +155,7 @@ async def test_event_lists_can_be_switched_off(
     world: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ENGARDE_EVENT_LISTS", "false")
-    summary = await audience_sync()
+    summary = await audience_sync(as_of=AS_OF)
     assert event_lists(world) == {} and summary.brevo.event_lists.lists == 0
     writes = [r for r in world.ctx.requests["brevo"] if r.split()[0] in WRITES and "/contacts/lists/" in r]
     assert writes == []
