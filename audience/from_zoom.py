@@ -31,8 +31,9 @@ def zoom_interactions(
 ) -> pd.DataFrame:
     """``registration`` and ``attendance`` interactions.
 
-    Registrations: one per webinar registrant, ``registered`` (approved or pending) or
-    ``cancelled`` (denied); ``source_id`` ``registration:<webinar id>:<registrant id>``.
+    Registrations: one per meeting or webinar registrant, ``registered`` (approved or pending)
+    or ``cancelled`` (denied), whether or not they attended; ``source_id``
+    ``registration:<meeting or webinar id>:<registrant id>`` (Zoom's ids are unique across both).
     Attendance: one per person per occurrence, ``attended``, ``source_id``
     ``<occurrence uuid>:<email or registrant id>`` (stable across re-reads); rows repeating a
     source_id are folded (the connector already folds join sessions; this guards re-reads).
@@ -43,7 +44,7 @@ def zoom_interactions(
         rows.append(
             {
                 "source": SOURCE,
-                "source_id": f"registration:{record['webinar_id']}:{registrant['id']}",
+                "source_id": f"registration:{record['meeting_id']}:{registrant['id']}",
                 "email_raw": registrant.get("email"),
                 "first_name": registrant.get("first_name"),
                 "last_name": registrant.get("last_name"),
@@ -52,7 +53,7 @@ def zoom_interactions(
                 "occurred_at": record.get("start_time"),
                 "created_at": registrant.get("create_time"),
                 "service": record.get("topic"),
-                "event_id": str(record["webinar_id"]),
+                "event_id": str(record["meeting_id"]),
             }
         )
     for attendance in attendances:

@@ -141,7 +141,7 @@ INTEGRATIONS: tuple[Integration, ...] = (
             "sync registrants to the email list",
         ),
         required_settings=(("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"),),
-        optional_settings=("ZOOM_API_URL", "ZOOM_OAUTH_URL", "ZOOM_USER_ID", "ZOOM_PLAN"),
+        optional_settings=("ZOOM_API_URL", "ZOOM_OAUTH_URL", "ZOOM_USERS", "ZOOM_USER_ID", "ZOOM_PLAN"),
         rate_limits="per account by category: light / medium / heavy / resource-intensive; "
         "e.g. Pro: 30, 20 and 10 requests/s, heavy calls share 30,000 per day",
         setup_difficulty="medium",
@@ -366,7 +366,7 @@ async def check_integration(
                 detail=f"{type(client).__name__} has no test_connection()",
             )
         try:
-            await asyncio.wait_for(client.test_connection(), seconds)
+            answer = await asyncio.wait_for(client.test_connection(), seconds)
         except TimeoutError:
             return CheckResult(
                 name=integration.name, status=CheckStatus.FAILING, detail=f"no answer within {seconds:g} s"
@@ -375,7 +375,13 @@ async def check_integration(
             return CheckResult(name=integration.name, status=CheckStatus.FAILING, detail=_describe(exc))
     finally:
         await _close(client)
-    return CheckResult(name=integration.name, status=CheckStatus.OK, detail="connection works")
+    # A client may say more than "it works" (Zoom: how many hosts it reads) via ``check_detail``.
+    detail = getattr(answer, "check_detail", None)
+    return CheckResult(
+        name=integration.name,
+        status=CheckStatus.OK,
+        detail=detail if isinstance(detail, str) and detail else "connection works",
+    )
 
 
 async def check_all(

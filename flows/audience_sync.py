@@ -61,6 +61,8 @@ class SourceSummary(BaseModel):
     api_calls: int
     complete: bool
     notes: list[str] = []
+    #: Named figures of the source (Zoom: participants matched by email / registrant / not at all).
+    counts: dict[str, int] = {}
 
 
 class EventListsSummary(BaseModel):
@@ -264,6 +266,7 @@ async def audience_sync(
                 api_calls=e.api_calls,
                 complete=e.complete,
                 notes=e.notes,
+                counts=e.counts,
             )
             for e in extracts
         },

@@ -14,7 +14,8 @@ class SourceExtract:
 
     ``frame`` follows :data:`audience.schema.INTERACTION_DTYPES`. ``complete`` is False when
     some part of the window could not be read (then checkpoints must not advance);
-    ``notes`` explain, in words an admin understands, anything skipped or odd.
+    ``notes`` explain, in words an admin understands, anything skipped or odd; ``counts``
+    are named figures a source wants in the run summary (e.g. Zoom's participant matching).
     """
 
     source: str
@@ -24,3 +25,4 @@ class SourceExtract:
     api_calls: int = 0
     complete: bool = True
     notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)

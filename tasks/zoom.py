@@ -11,7 +11,7 @@ from prefect.exceptions import MissingContextError
 from audience.from_zoom import zoom_interactions
 from audience.schema import empty_interactions
 from connectors._http import RateLimitError
-from connectors.zoom import ZoomClient, ZoomSettings
+from connectors.zoom import ZoomClient, ZoomExtract, ZoomSettings
 from tasks.extraction import SourceExtract
 
 SOURCE = "zoom"
@@ -27,10 +27,10 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
 
 @task(name="extract-zoom", retries=2, retry_delay_seconds=30, tags=["zoom"])
 async def extract_zoom(date_from: date, date_to: date, settings: ZoomSettings | None = None) -> SourceExtract:
-    """Webinar registrations (every status) and one attendance per person per occurrence held in the window.
+    """Every host's registrations (every status) and one attendance per person per occurrence in the window.
 
-    A meeting whose participant report is gone (404) is noted and skipped; participants with
-    neither an email nor a registrant to join them to are counted in the notes. A daily rate
+    A meeting whose participant report is gone (404) is noted and skipped. How participants were
+    matched (by email, by registrant, not at all) is in ``counts`` and in a note. A daily rate
     limit returns an incomplete, empty extract (Zoom says when to come back).
     """
     logger = _logger()
@@ -49,15 +49,17 @@ async def extract_zoom(date_from: date, date_to: date, settings: ZoomSettings | 
         [r.model_dump(mode="json") for r in extract.registrations],
         [a.model_dump(mode="json") for a in extract.attendances],
     )
+    counts = matching_counts(extract)
     notes = list(extract.skipped)
-    if extract.without_email:
-        notes.append(
-            f"{extract.without_email} Zoom participants had no email and no registrant to join them to; "
-            "they are not in the audience"
-        )
+    notes.append(
+        f"{counts['participants']} Zoom participants from {extract.hosts} host(s): "
+        f"{counts['matched_by_email']} matched by email, {counts['matched_by_registrant']} by registrant "
+        f"(id or name), {counts['unmatched']} not at all (no email, no registrant: not in the audience)"
+    )
     logger.info(
-        "Zoom: %d meetings and %d webinars held in window, %d registrations, %d attendances, "
-        "%d without email, %d skipped, %d calls",
+        "Zoom: %d hosts, %d meetings and %d webinars in window, %d registrations, %d attendances, "
+        "%d participants unmatched, %d skipped, %d calls",
+        extract.hosts,
         len(extract.meetings),
         len(extract.webinars),
         int((frame["kind"] == "registration").sum()),
@@ -66,4 +68,20 @@ async def extract_zoom(date_from: date, date_to: date, settings: ZoomSettings | 
         len(extract.skipped),
         calls,
     )
-    return SourceExtract(SOURCE, date_from, date_to, frame, api_calls=calls, complete=True, notes=notes)
+    return SourceExtract(
+        SOURCE, date_from, date_to, frame, api_calls=calls, complete=True, notes=notes, counts=counts
+    )
+
+
+def matching_counts(extract: ZoomExtract) -> dict[str, int]:
+    """How Zoom participants (per person per occurrence) were tied to an email, for the run summary."""
+    by_registrant = extract.by_registrant + extract.by_name
+    return {
+        "hosts": extract.hosts,
+        "participants": extract.by_email + by_registrant + extract.without_email,
+        "matched_by_email": extract.by_email,
+        "matched_by_registrant": by_registrant,
+        "matched_by_registrant_name": extract.by_name,
+        "unmatched": extract.without_email,
+        "registrations": len(extract.registrations),
+    }

@@ -1,15 +1,8 @@
 """Zoom v2 connector: Server-to-Server OAuth, meetings, webinars, registrants, reports, recordings."""
 
 from connectors.zoom.auth import ZoomS2SAuth, clear_token_cache
-from connectors.zoom.client import (
-    PLAN_BUDGETS,
-    ZoomClient,
-    analyze_participants,
-    encode_uuid,
-    fold_participants,
-    zoom_limiter,
-    zoom_retry,
-)
+from connectors.zoom.client import PLAN_BUDGETS, ZoomClient, encode_uuid, zoom_limiter, zoom_retry
+from connectors.zoom.folding import analyze_participants, fold_participants, normal_name
 from connectors.zoom.models import (
     Attendance,
     FoldResult,
@@ -22,6 +15,7 @@ from connectors.zoom.models import (
     Registrant,
     RegistrationRecord,
     ZoomExtract,
+    ZoomHosts,
     ZoomUser,
 )
 from connectors.zoom.settings import ZoomSettings
@@ -40,6 +34,7 @@ __all__ = [
     "RegistrationRecord",
     "ZoomClient",
     "ZoomExtract",
+    "ZoomHosts",
     "ZoomS2SAuth",
     "ZoomSettings",
     "ZoomUser",
@@ -47,6 +42,7 @@ __all__ = [
     "clear_token_cache",
     "encode_uuid",
     "fold_participants",
+    "normal_name",
     "zoom_limiter",
     "zoom_retry",
 ]

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -33,17 +33,16 @@ from connectors._http import (
     shared_limiter,
 )
 from connectors.zoom.auth import ZoomS2SAuth
+from connectors.zoom.folding import analyze_participants
 from connectors.zoom.models import (
-    Attendance,
-    FoldResult,
     Instance,
     Meeting,
     MeetingAnalytics,
     Participant,
     Recording,
     Registrant,
-    RegistrationRecord,
     ZoomExtract,
+    ZoomHosts,
     ZoomUser,
 )
 from connectors.zoom.settings import Plan, ZoomSettings
@@ -92,11 +91,6 @@ def encode_uuid(value: int | str) -> str:
     return once
 
 
-def _day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
-
-
 def _iso(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -116,6 +110,7 @@ class ZoomClient:
         *,
         base_url: str = "https://api.zoom.us/v2",
         user_id: str = "me",
+        users: Sequence[str] | None = None,
         plan: Plan = "pro",
         reports: bool | None = None,
         client: httpx.AsyncClient | None = None,
@@ -124,6 +119,7 @@ class ZoomClient:
         timeout: float = 30.0,
     ) -> None:
         self.user_id = user_id
+        self.users = list(users) if users is not None else None
         self.plan = plan
         self.reports = reports
         self._page_size = page_size
@@ -167,6 +163,7 @@ class ZoomClient:
             auth,
             base_url=settings.api_url,
             user_id=settings.user_id,
+            users=settings.host_list(),
             plan=settings.plan,
             reports=settings.reports,
             client=client,
@@ -242,11 +239,49 @@ class ZoomClient:
 
     # ------------------------------------------------------------------ seed methods
 
-    async def test_connection(self) -> ZoomUser:
-        """Check the credentials: fetch a token and ``GET /users/{userId}``."""
-        path = f"/users/{quote(self.user_id, safe='@')}"
+    async def get_user(self, user_id: str) -> ZoomUser:
+        """One user of the account (an id, an email, or ``me``)."""
+        path = f"/users/{quote(user_id, safe='@')}"
         user: ZoomUser = self._parse(ZoomUser, await self._get("light", path), path)
         return user
+
+    async def list_users(self, status: Literal["active", "inactive", "pending"] = "active") -> list[ZoomUser]:
+        """The account's users of one status, all pages (``GET /users``, needs ``user:read:admin``)."""
+        rows = await self._collect("medium", "/users", "users", {"status": status})
+        return [self._parse(ZoomUser, row, "/users") for row in rows]
+
+    async def hosts(self) -> list[ZoomUser]:
+        """The users whose meetings and webinars the audience reads.
+
+        ``users=None``: every active user of the account; ``["me"]``: the token's own user;
+        otherwise each listed id or email (a name Zoom does not know raises
+        :class:`NotFoundError` saying which).
+        """
+        if self.users is None:
+            return await self.list_users("active")
+        found = []
+        for name in self.users:
+            try:
+                found.append(await self.get_user(name))
+            except NotFoundError as exc:
+                raise NotFoundError(
+                    f"ZOOM_USERS lists {name!r}, which is not a user of this Zoom account",
+                    provider=PROVIDER,
+                    method=exc.method,
+                    path=exc.path,
+                    status=exc.status,
+                    code=exc.code,
+                ) from exc
+        return list({u.id: u for u in found}.values())
+
+    async def test_connection(self) -> ZoomHosts:
+        """Check the credentials and say whose sessions are read (``engarde check`` prints it)."""
+        hosts = await self.hosts()
+        if self.users is None:
+            detail = f"connection works; {len(hosts)} active host(s) in the account"
+        else:
+            detail = f"connection works; {len(hosts)} host(s) from ZOOM_USERS"
+        return ZoomHosts(hosts=hosts, check_detail=detail)
 
     async def _create(self, kind: str, body: dict[str, Any]) -> Meeting:
         path = f"/users/{quote(self.user_id, safe='@')}/{kind}"
@@ -302,11 +337,19 @@ class ZoomClient:
         return await self._create("webinars", body)
 
     async def list_meetings(
-        self, type: MeetingListType = "scheduled", *, from_: date | None = None, to: date | None = None
+        self,
+        type: MeetingListType = "scheduled",
+        *,
+        from_: date | None = None,
+        to: date | None = None,
+        user_id: str | None = None,
     ) -> list[Meeting]:
-        """The user's meetings of one listing type (``previous`` = ended meetings), all pages."""
+        """A user's meetings of one listing type (``previous`` = ended meetings), all pages.
+
+        ``user_id`` (an id or email) defaults to the client's ``user_id``.
+        """
         kind = "previous_meetings" if type == "previous" else type
-        path = f"/users/{quote(self.user_id, safe='@')}/meetings"
+        path = f"/users/{quote(user_id or self.user_id, safe='@')}/meetings"
         params = {
             "type": kind,
             "from": from_.isoformat() if from_ else None,
@@ -315,9 +358,11 @@ class ZoomClient:
         rows = await self._collect("medium", path, "meetings", params)
         return [self._parse(Meeting, row, path) for row in rows]
 
-    async def list_webinars(self, type: Literal["scheduled", "upcoming"] = "scheduled") -> list[Meeting]:
-        """The user's webinars, all pages."""
-        path = f"/users/{quote(self.user_id, safe='@')}/webinars"
+    async def list_webinars(
+        self, type: Literal["scheduled", "upcoming"] = "scheduled", *, user_id: str | None = None
+    ) -> list[Meeting]:
+        """A user's webinars, all pages (``user_id`` defaults to the client's)."""
+        path = f"/users/{quote(user_id or self.user_id, safe='@')}/webinars"
         rows = await self._collect("medium", path, "webinars", {"type": type})
         return [self._parse(Meeting, row, path) for row in rows]
 
@@ -346,6 +391,10 @@ class ZoomClient:
         rows = await self._collect("medium", path, "participants")
         return [self._parse(Participant, row, path) for row in rows]
 
+    async def list_participants(self, meeting: int | str, *, webinar: bool = False) -> list[Participant]:
+        """Join sessions of one occurrence, all pages (see :meth:`iter_meeting_participants`)."""
+        return await self._participants("webinars" if webinar else "meetings", meeting)
+
     async def iter_meeting_participants(self, meeting: int | str) -> AsyncIterator[Participant]:
         """Join sessions of one meeting occurrence (UUID; a numeric id means the latest one).
 
@@ -360,15 +409,10 @@ class ZoomClient:
         for row in await self._participants("webinars", webinar):
             yield row
 
-    async def iter_webinar_registrants(
-        self,
-        webinar_id: int,
-        *,
-        statuses: Sequence[str] = REGISTRANT_STATUSES,
-        occurrence_id: str | None = None,
+    async def _registrants(
+        self, kind: str, meeting_id: int, statuses: Sequence[str], occurrence_id: str | None
     ) -> AsyncIterator[Registrant]:
-        """Registrants of every status (Zoom's default is approved only), one listing per status."""
-        path = f"/webinars/{encode_uuid(webinar_id)}/registrants"
+        path = f"/{kind}/{encode_uuid(meeting_id)}/registrants"
         for status in statuses:
             rows = await self._collect(
                 "medium", path, "registrants", {"status": status, "occurrence_id": occurrence_id}
@@ -376,6 +420,32 @@ class ZoomClient:
             for row in rows:
                 registrant: Registrant = self._parse(Registrant, {"status": status, **row}, path)
                 yield registrant
+
+    def iter_webinar_registrants(
+        self,
+        webinar_id: int,
+        *,
+        statuses: Sequence[str] = REGISTRANT_STATUSES,
+        occurrence_id: str | None = None,
+    ) -> AsyncIterator[Registrant]:
+        """Registrants of every status (Zoom's default is approved only), one listing per status."""
+        return self._registrants("webinars", webinar_id, statuses, occurrence_id)
+
+    def iter_meeting_registrants(
+        self,
+        meeting_id: int,
+        *,
+        statuses: Sequence[str] = REGISTRANT_STATUSES,
+        occurrence_id: str | None = None,
+    ) -> AsyncIterator[Registrant]:
+        """Registrants of a meeting that requires registration (every status, as for webinars)."""
+        return self._registrants("meetings", meeting_id, statuses, occurrence_id)
+
+    async def get_meeting(self, meeting_id: int, *, webinar: bool = False) -> Meeting:
+        """One meeting or webinar with its settings (``GET /meetings/{id}`` / ``/webinars/{id}``)."""
+        path = f"/{'webinars' if webinar else 'meetings'}/{encode_uuid(meeting_id)}"
+        meeting: Meeting = self._parse(Meeting, await self._get("light", path), path)
+        return meeting
 
     async def get_meeting_analytics(self, meeting: int | str, *, webinar: bool = False) -> MeetingAnalytics:
         """Unique attendees, total and average minutes and peak concurrency of one occurrence."""
@@ -405,168 +475,10 @@ class ZoomClient:
     # ------------------------------------------------------------------ extraction
 
     async def extract_attendance(self, *, date_from: date, date_to: date) -> ZoomExtract:
-        """Registrations and folded attendance of every meeting / webinar occurrence in the window.
+        """Registrations and folded attendance of every host's sessions held or scheduled in the window.
 
-        Registrations (every status) of webinars held in the window or scheduled in it; one
-        attendance per person per occurrence held in it. A 404 on one occurrence's report is noted in ``skipped`` and the rest goes on.
+        See :func:`connectors.zoom.extraction.extract_attendance`.
         """
-        start, end = _day_bounds(date_from, date_to)
-        now = datetime.now(UTC)
-        meetings = [m for m in await self.list_meetings("previous_meetings") if _may_overlap(m, end)]
-        webinars = [w for w in await self.list_webinars() if _may_overlap(w, end)]
-        attendances: list[Attendance] = []
-        registrations: list[RegistrationRecord] = []
-        skipped: list[str] = []
-        without_email = 0
-        kept_meetings: list[Meeting] = []
-        kept_webinars: list[Meeting] = []
-        for webinar, items, kept in ((False, meetings, kept_meetings), (True, webinars, kept_webinars)):
-            kind: Literal["meeting", "webinar"] = "webinar" if webinar else "meeting"
-            for item in items:
-                upcoming = item.start_time is not None and item.start_time > now
-                instances: list[Instance] = []
-                if not upcoming:  # a series that has not started yet has no past instances to ask for
-                    try:
-                        instances = await self.list_past_instances(item.id, webinar=webinar)
-                    except NotFoundError:
-                        skipped.append(f"{kind} {item.id} ({item.topic}): no past instances (404), skipped")
-                        continue
-                held = [i for i in instances if i.start_time is not None and start <= i.start_time < end]
-                # Registrations count for a webinar held in the window or scheduled in it.
-                scheduled_in_window = (
-                    upcoming and item.start_time is not None and start <= item.start_time < end
-                )
-                if not held and not (webinar and scheduled_in_window):
-                    continue
-                kept.append(item)
-                registrants: dict[str, Registrant] = {}
-                if webinar:
-                    async for registrant in self.iter_webinar_registrants(item.id):
-                        registrants[registrant.id] = registrant
-                        registrations.append(
-                            RegistrationRecord(
-                                webinar_id=item.id,
-                                topic=item.topic,
-                                start_time=held[0].start_time if held else item.start_time,
-                                registrant=registrant,
-                            )
-                        )
-                for instance in held:
-                    try:
-                        rows = await self._participants(kind + "s", instance.uuid)
-                    except NotFoundError as exc:
-                        skipped.append(
-                            f"{kind} {item.id} ({item.topic}) on {instance.start_time:%Y-%m-%d}: "
-                            f"participant report not found ({exc.code or 404}), skipped"
-                        )
-                        continue
-                    folded = fold_participants(
-                        rows,
-                        kind=kind,
-                        meeting_id=item.id,
-                        occurrence_uuid=instance.uuid,
-                        topic=item.topic,
-                        occurrence_start=instance.start_time,
-                        registrants=registrants,
-                    )
-                    attendances.extend(folded.attendances)
-                    without_email += folded.without_email
-        return ZoomExtract(
-            meetings=kept_meetings,
-            webinars=kept_webinars,
-            registrations=registrations,
-            attendances=attendances,
-            without_email=without_email,
-            skipped=skipped,
-        )
+        from connectors.zoom.extraction import extract_attendance
 
-
-def _may_overlap(item: Meeting, end: datetime) -> bool:
-    # Occurrences never precede the series' start, so a series starting after the window is out.
-    return item.start_time is None or item.start_time < end
-
-
-def _normal(email: str | None) -> str | None:
-    cleaned = (email or "").strip().lower()
-    return cleaned or None
-
-
-def _person_key(row: Participant) -> str:
-    email = _normal(row.user_email)
-    if email:
-        return f"email:{email}"
-    if row.registrant_id:
-        return f"registrant:{row.registrant_id}"
-    return f"user:{row.user_id or row.id or row.name or ''}"
-
-
-def fold_participants(
-    rows: Iterable[Participant],
-    *,
-    kind: Literal["meeting", "webinar"],
-    meeting_id: int,
-    occurrence_uuid: str,
-    topic: str,
-    occurrence_start: datetime | None,
-    registrants: Mapping[str, Registrant] | None = None,
-) -> FoldResult:
-    """One :class:`Attendance` per person for one occurrence (join sessions summed).
-
-    A row without an email takes its registrant's email (``registrant_id``); people still
-    without one are counted in ``without_email`` and left out.
-    """
-    registrants = registrants or {}
-    groups: dict[str, list[tuple[Participant, str | None]]] = {}
-    for row in rows:
-        email = row.user_email
-        if not _normal(email) and row.registrant_id and row.registrant_id in registrants:
-            email = registrants[row.registrant_id].email
-        key = f"email:{_normal(email)}" if _normal(email) else _person_key(row)
-        groups.setdefault(key, []).append((row, email))
-    attendances = []
-    without_email = 0
-    for key, members in groups.items():
-        if not key.startswith("email:"):
-            without_email += 1
-            continue
-        sessions = [row for row, _ in members]
-        leaves = [r.leave_time for r in sessions if r.leave_time is not None]
-        attendances.append(
-            Attendance(
-                kind=kind,
-                meeting_id=meeting_id,
-                occurrence_uuid=occurrence_uuid,
-                topic=topic,
-                occurrence_start=occurrence_start,
-                email=next(e for _, e in members if _normal(e)),
-                registrant_id=next((r.registrant_id for r in sessions if r.registrant_id), None),
-                name=next((r.name for r in sessions if r.name), None),
-                first_join=min(r.join_time for r in sessions),
-                last_leave=max(leaves) if leaves else None,
-                duration_seconds=sum(r.duration for r in sessions),
-                sessions=len(sessions),
-            )
-        )
-    return FoldResult(attendances=attendances, without_email=without_email)
-
-
-def analyze_participants(meeting: str, rows: Sequence[Participant]) -> MeetingAnalytics:
-    """Figures of one occurrence from its join sessions (pure)."""
-    people = {_person_key(r) for r in rows}
-    total_minutes = sum(r.duration for r in rows) / 60
-    events: list[tuple[datetime, int]] = []
-    for r in rows:
-        events.append((r.join_time, 1))
-        events.append((r.leave_time or r.join_time + timedelta(seconds=r.duration), -1))
-    peak = current = 0
-    for _, delta in sorted(events, key=lambda e: (e[0], e[1])):  # leaves before joins at the same instant
-        current += delta
-        peak = max(peak, current)
-    return MeetingAnalytics(
-        meeting=meeting,
-        join_sessions=len(rows),
-        unique_attendees=len(people),
-        total_minutes=round(total_minutes, 2),
-        average_minutes=round(total_minutes / len(people), 2) if people else 0.0,
-        peak_concurrency=peak,
-    )
+        return await extract_attendance(self, date_from=date_from, date_to=date_to)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -21,6 +21,14 @@ class ZoomUser(_Record):
     last_name: str | None = None
     account_id: str | None = None
     type: int | None = None
+    status: str | None = None
+
+
+class ZoomHosts(_Record):
+    """What ``test_connection`` found: the hosts the audience reads, and a line for ``engarde check``."""
+
+    hosts: list[ZoomUser]
+    check_detail: str
 
 
 class Meeting(_Record):
@@ -36,6 +44,13 @@ class Meeting(_Record):
     join_url: str | None = None
     host_id: str | None = None
     created_at: datetime | None = None
+    #: Only on ``GET /meetings/{id}`` / ``GET /webinars/{id}``.
+    settings: dict[str, Any] | None = None
+
+    @property
+    def requires_registration(self) -> bool:
+        """Whether people register (``settings.approval_type`` 0 or 1; 2 = no registration)."""
+        return self.settings is not None and self.settings.get("approval_type", 2) != 2
 
 
 class Instance(_Record):
@@ -66,7 +81,7 @@ class Participant(_Record):
 
 
 class Registrant(_Record):
-    """A webinar registrant (any status: approved, pending, denied)."""
+    """A meeting or webinar registrant (any status: approved, pending, denied)."""
 
     id: str
     email: str | None = None
@@ -119,10 +134,19 @@ class Attendance(_Record):
 
 
 class FoldResult(_Record):
-    """Attendances with an email, and how many people could not be given one."""
+    """Attendances with an email, and how each person got one (or did not).
+
+    Counted per person per occurrence: ``by_email`` carried their own email, ``by_registrant``
+    were joined to a registrant by ``registrant_id``, ``by_name`` by the unique display-name
+    rule (:func:`connectors.zoom.folding.fold_participants`); ``without_email`` could not be
+    joined and are left out.
+    """
 
     attendances: list[Attendance]
     without_email: int
+    by_email: int = 0
+    by_registrant: int = 0
+    by_name: int = 0
 
 
 class MeetingAnalytics(_Record):
@@ -137,9 +161,10 @@ class MeetingAnalytics(_Record):
 
 
 class RegistrationRecord(_Record):
-    """A registrant with the webinar it registered for."""
+    """A registrant with the meeting or webinar it registered for."""
 
-    webinar_id: int
+    kind: Literal["meeting", "webinar"] = "webinar"
+    meeting_id: int
     topic: str
     start_time: datetime | None
     registrant: Registrant
@@ -154,3 +179,9 @@ class ZoomExtract(_Record):
     attendances: list[Attendance]
     without_email: int = 0
     skipped: list[str] = Field(default_factory=list)
+    #: Users whose sessions were read.
+    hosts: int = 0
+    #: Participants (per person per occurrence) matched by their own email / a registrant id / a name.
+    by_email: int = 0
+    by_registrant: int = 0
+    by_name: int = 0

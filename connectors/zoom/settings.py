@@ -26,9 +26,18 @@ class ZoomSettings(BaseSettings):
     client_secret: SecretStr | None = Field(
         default=None, description="Server-to-Server OAuth app's client secret (required to read Zoom)"
     )
-    #: The user whose meetings and webinars are read (an id or email; ``me`` for user-level apps).
+    #: Whose meetings and webinars the audience reads: None = every active user of the account.
+    users: str | None = Field(
+        default=None,
+        description="whose meetings and webinars are read: unset = every active user of the account "
+        "(`GET /users`); `me` = the token's own user (user-level apps); or a comma-separated list of "
+        "user ids or emails",
+    )
+    #: The user the one-user methods act as (create a meeting, list recordings, ...).
     user_id: str = Field(
-        default="me", description="user whose meetings and webinars are read: a user id or email, or `me`"
+        default="me",
+        description="user that creates meetings and webinars and whose recordings are listed: a user id "
+        "or email, or `me` (the audience reads the hosts of `ZOOM_USERS`)",
     )
     #: Decides the per-category rate budgets (light / medium / heavy).
     plan: Plan = Field(
@@ -46,3 +55,8 @@ class ZoomSettings(BaseSettings):
         default=300, description="records per page of list requests (Zoom allows up to 300)"
     )
     timeout: float = Field(default=30.0, description="seconds per HTTP request (connecting: at most 10 s)")
+
+    def host_list(self) -> list[str] | None:
+        """``ZOOM_USERS`` as a list (None: every active user of the account)."""
+        names = [n.strip() for n in (self.users or "").split(",") if n.strip()]
+        return names or None

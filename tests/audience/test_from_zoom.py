@@ -10,7 +10,7 @@ from audience.schema import INTERACTION_DTYPES
 
 def registration(rid: str, email: str, status: str) -> dict[str, object]:
     return {
-        "webinar_id": 9001,
+        "meeting_id": 9001,
         "topic": "Intro to Fencing",
         "start_time": "2026-03-10T18:00:00Z",
         "registrant": {

@@ -67,11 +67,16 @@ def state(sandbox: RunningSandbox) -> zoom_twin.ZoomState:
     return zoom_twin.state_of(sandbox.ctx)
 
 
+def owners_meetings(sandbox: RunningSandbox) -> list[zoom_twin.Session]:
+    """The meetings ``me`` (the account owner) hosts: what the one-user methods list."""
+    return [s for s in state(sandbox).meetings if s.host_id == zoom_twin.HOST["id"]]
+
+
 async def test_connection_and_wrong_secret(sandbox: RunningSandbox) -> None:
     clear_token_cache()
     async with client(sandbox) as zoom:
-        user = await zoom.test_connection()
-    assert user.id == zoom_twin.HOST["id"]
+        found = await zoom.test_connection()
+    assert zoom_twin.HOST["id"] in {h.id for h in found.hosts}
     clear_token_cache()
     auth = make_auth(sandbox, secret="wrong-secret-value")
     async with client(sandbox, auth=auth) as zoom:
@@ -110,7 +115,7 @@ async def test_expired_token_401_refreshes_once(sandbox: RunningSandbox, ctx: Sa
     async with client(sandbox, auth=auth) as zoom:
         await zoom.test_connection()
         await asyncio.sleep(0.6)
-        user = await zoom.test_connection()
+        user = await zoom.get_user("me")
         assert zoom.stats.retries == 0  # the refresh happened inside the auth flow
     assert user.id == zoom_twin.HOST["id"]
     assert auth.tokens_fetched == 2
@@ -139,8 +144,8 @@ async def test_create_and_list_meetings_and_webinars(sandbox: RunningSandbox) ->
     assert meeting.id in {m.id for m in scheduled} and meeting.id in {m.id for m in upcoming}
     assert webinar.id in {w.id for w in webinars}
     assert live == []
-    assert {m.id for m in previous} == {s.id for s in state(sandbox).meetings if s.occurrences}
-    assert len(scheduled) == len(state(sandbox).meetings)
+    assert {m.id for m in previous} == {s.id for s in owners_meetings(sandbox) if s.occurrences}
+    assert len(scheduled) == len(owners_meetings(sandbox))
 
 
 async def test_pages_use_the_same_page_size(sandbox: RunningSandbox) -> None:
@@ -148,7 +153,7 @@ async def test_pages_use_the_same_page_size(sandbox: RunningSandbox) -> None:
         meetings = await zoom.list_meetings("scheduled")
         path = "/users/me/meetings"
         assert zoom.stats.by_path[path] == math.ceil(len(meetings) / 5)
-    assert len({m.id for m in meetings}) == len(state(sandbox).meetings)
+    assert len({m.id for m in meetings}) == len(owners_meetings(sandbox))
     api, token = sandbox.env["ZOOM_API_URL"], await _token(sandbox)
     async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}) as http:
         first = (await http.get(f"{api}/users/me/meetings", params={"page_size": 5})).json()
@@ -175,7 +180,7 @@ async def test_expired_page_token_restarts_the_crawl_once(
     state(sandbox).expire_page_tokens = 1
     async with client(sandbox, page_size=4) as zoom:
         meetings = await zoom.list_meetings("scheduled")
-    assert len(meetings) == len({m.id for m in meetings}) == len(state(sandbox).meetings)
+    assert len(meetings) == len({m.id for m in meetings}) == len(owners_meetings(sandbox))
     state(sandbox).page_token_ttl = -1.0  # every token is already expired: no silent truncation
     async with client(sandbox, page_size=4) as zoom:
         with pytest.raises(ClientError) as caught:
@@ -219,8 +224,9 @@ async def test_webinar_participants_fold_and_join_registrants(sandbox: RunningSa
         occurrence_start=occurrence.start,
         registrants=registrants,
     )
-    by_registrant = {r["registrant_id"] for r in occurrence.participants}
-    assert len(folded.attendances) + folded.without_email == len(by_registrant)
+    people = {r["registrant_id"] or r["user_id"] for r in occurrence.participants}
+    assert len(folded.attendances) + folded.without_email == len(people)
+    assert folded.by_email + folded.by_registrant + folded.by_name == len(folded.attendances)
     assert all(a.email and a.email.strip() for a in folded.attendances)
     total = sum(r["duration"] for r in occurrence.participants)
     assert sum(a.duration_seconds for a in folded.attendances) == total
@@ -273,7 +279,10 @@ async def test_recordings_list_get_delete(sandbox: RunningSandbox) -> None:
     today = datetime.now(UTC).date()
     async with client(sandbox, page_size=3) as zoom:
         recordings = await zoom.list_recordings(from_=today - timedelta(days=400), to=today)
-        expected = sum(len(s.recordings) for s in state(sandbox).meetings + state(sandbox).webinars)
+        owned = [
+            s for s in state(sandbox).meetings + state(sandbox).webinars if s.host_id == zoom_twin.HOST["id"]
+        ]
+        expected = sum(len(s.recordings) for s in owned)
         assert len(recordings) == expected > 0
         target = recordings[0]
         one = await zoom.get_meeting_recordings(target.uuid)
@@ -313,7 +322,8 @@ async def test_extraction_skips_missing_reports_and_survives_faults(
     window = {"date_from": today - timedelta(days=365), "date_to": today}
     async with client(sandbox) as zoom:
         clean = await zoom.extract_attendance(**window)
-    missing = [s for s in state(sandbox).meetings if s.report_missing and s.occurrences]
+    meetings = state(sandbox).of_active_hosts(state(sandbox).meetings)
+    missing = [s for s in meetings if s.report_missing and s.occurrences]
     assert len(clean.skipped) == sum(len(s.occurrences) for s in missing) > 0
     assert clean.attendances and clean.registrations and clean.without_email > 0
     keys = [(a.occurrence_uuid, a.email.strip().lower()) for a in clean.attendances if a.email]
@@ -339,7 +349,7 @@ async def test_from_settings_reads_the_environment(
     for name, value in sandbox.env.items():
         monkeypatch.setenv(name, value)
     async with ZoomClient.from_settings(retry=FAST) as zoom:
-        assert (await zoom.test_connection()).email == zoom_twin.HOST["email"]
+        assert (await zoom.get_user("me")).email == zoom_twin.HOST["email"]
 
 
 def test_sync_clients_get_the_same_auth(sandbox: RunningSandbox, ctx: SandboxContext) -> None:

@@ -19,14 +19,23 @@ async def test_zoom_extraction(sandbox: RunningSandbox) -> None:
     assert result.complete and result.source == "zoom" and result.api_calls > 0
     regs = frame[frame["kind"] == "registration"]
     seen = frame[frame["kind"] == "attendance"]
-    held_webinars = [w for w in twin.webinars if w.occurrences]
-    assert len(regs) == sum(len(w.registrants) for w in held_webinars)
+    held = [s for s in twin.of_active_hosts(twin.webinars + twin.meetings) if s.occurrences]
+    assert len(regs) == sum(len(s.registrants) for s in held)
+    assert {s.kind for s in held if s.registrants} == {"meeting", "webinar"}
     assert set(regs["status"]) <= {"registered", "cancelled"}
     assert seen["source_id"].is_unique and (seen["status"] == "attended").all()
-    assert seen["email"].notna().mean() > 0.9
-    missing = sum(len(s.occurrences) for s in twin.meetings if s.report_missing)
+    assert seen["email"].notna().all()
+    missing = sum(len(s.occurrences) for s in twin.of_active_hosts(twin.meetings) if s.report_missing)
     assert sum("not found" in n for n in result.notes) == missing
-    assert any("no email" in n for n in result.notes)
+    counts = result.counts
+    assert counts["hosts"] == 3  # every active user of the account
+    assert counts["participants"] == sum(
+        counts[k] for k in ("matched_by_email", "matched_by_registrant", "unmatched")
+    )
+    assert (
+        counts["unmatched"] > 0 and counts["matched_by_registrant"] > counts["matched_by_registrant_name"] > 0
+    )
+    assert any("not at all" in n for n in result.notes)
 
 
 async def test_registrations_of_upcoming_webinars(sandbox: RunningSandbox) -> None:
@@ -35,10 +44,12 @@ async def test_registrations_of_upcoming_webinars(sandbox: RunningSandbox) -> No
     today = datetime.now(UTC).date()
     result = await extract_zoom.fn(today, today + timedelta(days=60))
     upcoming = [
-        w for w in twin.webinars if not w.occurrences and w.start.date() <= today + timedelta(days=60)
+        s
+        for s in twin.of_active_hosts(twin.webinars + twin.meetings)
+        if not s.occurrences and s.start.date() <= today + timedelta(days=60)
     ]
     regs = result.frame[result.frame["kind"] == "registration"]
-    assert upcoming and len(regs) == sum(len(w.registrants) for w in upcoming)
+    assert upcoming and len(regs) == sum(len(s.registrants) for s in upcoming) > 0
     assert (regs["occurred_at"].dt.date > today).all()
     assert (result.frame["kind"] == "registration").all()  # nothing held in the future
 
