@@ -6,8 +6,12 @@ a share of them, under other email casings), refunds, cancellations (some cancel
 say ``status: live``; only ``event_sales_status`` tells), check-ins. Quirks reproduced: the
 continuation still comes on the last page (``has_more_items`` is the stop rule; the last token
 answers an empty page), ``BAD_CONTINUATION_TOKEN``, errors as ``{"error": CODE, ...}``, the
-``HIT_RATE_LIMIT`` 429 without Retry-After, ``changed_since`` on attendees and orders, and the
-OAuth code flow at ``/oauth/authorize`` and ``/oauth/token``.
+``HIT_RATE_LIMIT`` 429 without Retry-After, ``changed_since`` on attendees and orders, the
+orders ``status`` filter (``active`` placed / ``inactive`` refunded, transferred or deleted /
+``both`` / ``all_not_deleted``), the documented cost components (``gross`` = ``base_price`` +
+``eventbrite_fee`` + ``payment_fee`` + ``tax``) on attendees and orders, and the OAuth code
+flow at ``/oauth/authorize`` and ``/oauth/token``. ``tests/sandbox/test_eventbrite_contract.py``
+checks every answer against the documented objects.
 """
 
 from __future__ import annotations
@@ -63,16 +67,51 @@ def _local(moment: datetime, zone: str = "Europe/Lisbon") -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+def _parts(cents: int) -> dict[str, int]:
+    # The documented identity: gross = base_price + eventbrite_fee + payment_fee + tax.
+    fee = cents // 10
+    payment = cents * 3 // 100
+    tax = cents * 6 // 100
+    return {
+        "base_price": cents - fee - payment - tax,
+        "eventbrite_fee": fee,
+        "payment_fee": payment,
+        "tax": tax,
+        "gross": cents,
+    }
+
+
 @functools.cache
 def _costs(cents: int) -> dict[str, Any]:
     # Shared read-only dicts: one per price keeps generation fast at large scales.
-    return {
-        "gross": _money("EUR", cents),
-        "base_price": _money("EUR", cents * 9 // 10),
-        "eventbrite_fee": _money("EUR", cents // 10),
-        "payment_fee": _money("EUR", 0),
-        "tax": _money("EUR", 0),
-    }
+    return {name: _money("EUR", value) for name, value in _parts(cents).items()}
+
+
+def _order_costs(prices: list[int]) -> dict[str, Any]:
+    """An order's costs: each documented component summed over its tickets."""
+    totals = dict.fromkeys(("base_price", "eventbrite_fee", "payment_fee", "tax", "gross"), 0)
+    for price in prices:
+        for name, value in _parts(price).items():
+            totals[name] += value
+    return {name: _money("EUR", value) for name, value in totals.items()}
+
+
+#: The orders ``status`` filter: which order statuses each value keeps.
+ORDER_STATUS_FILTER: dict[str, tuple[str, ...]] = {
+    "active": ("placed",),
+    "inactive": ("refunded", "transferred", "deleted"),
+    "both": ("placed", "refunded", "transferred", "deleted"),
+    "all_not_deleted": ("placed", "refunded", "transferred"),
+}
+ORGANIZATION = {
+    "_type": "organization",
+    "id": ORG_ID,
+    "name": "En Garde",
+    "vertical": "default",
+    "image_id": None,
+    "locale": "en_US",
+    "created": "2023-02-14T10:00:00Z",
+}
 
 
 def _money(currency: str, cents: int) -> dict[str, Any]:
@@ -200,7 +239,7 @@ def generate(world: World) -> EventbriteState:
         quantity = 2 if rng.random() < 0.12 else 1
         order_id = str(500_000_000 + o)
         o += 1
-        order_cents = 0
+        prices: list[int] = []
         order_status = "placed"
         refund_all = event_id in cancelled
         for _ in range(min(quantity, n_attendees - n)):
@@ -217,7 +256,7 @@ def generate(world: World) -> EventbriteState:
             status = "Checked In" if checked_in else "Attending"
             if refunded or cancelled_ticket:
                 status = "Not Attending"
-            order_cents += price
+            prices.append(price)
             attendees.append(
                 {
                     "id": str(1_000_000_000 + n),
@@ -268,7 +307,7 @@ def generate(world: World) -> EventbriteState:
                 "last_name": person.last_name,
                 "email": email,
                 "status": order_status,
-                "costs": {"gross": _money("EUR", order_cents)},
+                "costs": _order_costs(prices),
                 "resource_uri": f"https://www.eventbriteapi.com/v3/orders/{order_id}/",
             }
         )
@@ -427,8 +466,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
     async def organizations(request: Request) -> Response:
         if denied := authorized(request):
             return denied
-        rows = [{"id": ORG_ID, "name": "En Garde", "vertical": "default", "image_id": None}]
-        return paginate(request, "organizations", rows, DEFAULT_PAGE_SIZE)
+        return paginate(request, "organizations", [dict(ORGANIZATION)], DEFAULT_PAGE_SIZE)
 
     async def org_events(request: Request) -> Response:
         if denied := authorized(request) or org_or_404(request.path_params["org_id"]):
@@ -512,8 +550,21 @@ def build_app(ctx: SandboxContext) -> Starlette:
         if bad:
             return bad
         status = request.query_params.get("status")
+        order_statuses: tuple[str, ...] | None = None
+        if rows is state.orders:
+            # Orders: active / inactive / both / all_not_deleted (unset: every order).
+            order_statuses = ORDER_STATUS_FILTER.get(status or "both")
+            if order_statuses is None:
+                choices = ", ".join(ORDER_STATUS_FILTER)
+                return _error(
+                    400,
+                    "ARGUMENTS_ERROR",
+                    f"There are errors with your arguments: status must be one of {choices}",
+                )
         out = []
         for row in rows:
+            if order_statuses is not None and row["status"] not in order_statuses:
+                continue
             if event_id is not None and row["event_id"] != event_id:
                 continue
             if since is not None and (_parse_time(row["changed"]) or since) < since:

@@ -64,8 +64,6 @@ __all__ = [
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-zoom-secret"
-#: List routes whose schema still declares the deprecated ``page_number``.
-NUMBERED = ("users", "meetings", "webinars", "registrants")
 
 
 def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -152,6 +150,8 @@ def _paginate(
     key: str,
     rows: list[dict[str, Any]],
     extra: dict[str, Any] | None = None,
+    *,
+    numbered: bool = False,
 ) -> Response:
     try:
         size = int(request.query_params.get("page_size", 30))
@@ -187,7 +187,7 @@ def _paginate(
         "total_records": len(rows),
         "next_page_token": next_token,
     }
-    if key in NUMBERED:
+    if numbered:  # the deprecated page_number, where the route's schema still declares it
         body["page_number"] = offset // size + 1
     body[key] = page
     body.update(extra or {})
@@ -255,7 +255,7 @@ def _recording_body(session: Session, rec: dict[str, Any]) -> dict[str, Any]:
         "account_id": ACCOUNT_ID,
         "host_id": session.host_id,
         "topic": session.topic,
-        "type": 8 if session.recurring else 2,
+        # No "type": the spec declares it a string with integer values, which nothing satisfies.
         "start_time": _iso(rec["start"]),
         "duration": session.duration,
         "total_size": sum(f["file_size"] for f in files),
@@ -324,7 +324,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
         status = request.query_params.get("status", "active")
         if status not in ("active", "inactive", "pending"):
             return _error(400, 300, f"Invalid field: status {status}.")
-        return _paginate(state, request, "users", [u for u in state.users if u["status"] == status])
+        rows = [u for u in state.users if u["status"] == status]
+        return _paginate(state, request, "users", rows, numbered=True)
 
     async def user(request: Request) -> Response:
         if denied := guard(request):
@@ -361,7 +362,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
             for s in sorted(chosen, key=lambda s: (s.start, s.id))
             if not ((lo and s.start.date().isoformat() < lo) or (hi and s.start.date().isoformat() > hi))
         ]
-        return _paginate(state, request, kind, [s.summary() for s in chosen])
+        return _paginate(state, request, kind, [s.summary() for s in chosen], numbered=True)
 
     async def create(request: Request, kind: str, items: list[Session], host_id: str) -> Response:
         try:
@@ -389,7 +390,12 @@ def build_app(ctx: SandboxContext) -> Starlette:
             ),
         )
         items.append(session)
-        return JSONResponse(session.detail(datetime.now(UTC)), 201)
+        created = session.detail(datetime.now(UTC))
+        if kind == "meetings":  # the create answer has no uuid, host id or status (the spec's 201 shape)
+            for key in ("uuid", "host_id", "status"):
+                created.pop(key, None)
+            created["pre_schedule"] = False
+        return JSONResponse(created, 201)
 
     def get_session(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:
@@ -433,6 +439,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
             if report:
                 with_registrant = "registrant_id" in request.query_params.get("include_fields", "")
                 keep = tuple(k for k in REPORT_FIELDS if with_registrant or k != "registrant_id")
+            if kind == "webinars":  # breakout rooms are a meetings-only field
+                keep = tuple(k for k in keep if k != "bo_mtg_id")
             rows = [{k: r[k] for k in keep} for r in found[1].participants]
             return _paginate(state, request, "participants", rows)
 
@@ -452,7 +460,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
                 return _error(400, 300, f"This meeting has not set registration as required: {found[0].id}.")
             status = request.query_params.get("status", "approved")  # Zoom's default: approved only
             rows = [r for r in found[0].registrants if r["status"] == status]
-            return _paginate(state, request, "registrants", rows)
+            return _paginate(state, request, "registrants", rows, numbered=True)
 
         return endpoint
 

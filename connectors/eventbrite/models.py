@@ -25,6 +25,8 @@ class Organization(_Record):
 
     id: str
     name: str | None = None
+    created: datetime | None = None
+    locale: str | None = None
 
 
 class Money(_Record):
@@ -142,9 +144,13 @@ class Attendee(_Record):
 
 
 class OrderCosts(_Record):
-    """An order's costs."""
+    """An order's costs: ``gross`` = ``base_price`` + ``eventbrite_fee`` + ``payment_fee`` + ``tax``."""
 
     gross: Money | None = None
+    base_price: Money | None = None
+    eventbrite_fee: Money | None = None
+    payment_fee: Money | None = None
+    tax: Money | None = None
 
 
 class Order(_Record):
