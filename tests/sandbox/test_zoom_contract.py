@@ -83,7 +83,7 @@ CASES: dict[str, Case] = {
     "users": Case(
         lambda s: "/users",
         "get_users",
-        LIST_FIELDS + ("page_number",),
+        (*LIST_FIELDS, "page_number"),
         "users",
         breaks=_drop("total_records"),
     ),
@@ -91,7 +91,7 @@ CASES: dict[str, Case] = {
     "meetings": Case(
         lambda s: f"/users/{_held(s, 'meeting').host_id}/meetings",
         "get_users_userId_meetings",
-        LIST_FIELDS + ("page_number",),
+        (*LIST_FIELDS, "page_number"),
         "meetings",
         params={"type": "previous_meetings"},
         breaks=_drop("page_number"),
@@ -99,7 +99,7 @@ CASES: dict[str, Case] = {
     "webinars": Case(
         lambda s: f"/users/{_held(s, 'webinar').host_id}/webinars",
         "get_users_userId_webinars",
-        LIST_FIELDS + ("page_number",),
+        (*LIST_FIELDS, "page_number"),
         "webinars",
         breaks=_first_item("webinars", {"id": "not-a-number"}),
     ),
@@ -124,7 +124,7 @@ CASES: dict[str, Case] = {
     "meeting registrants": Case(
         lambda s: f"/meetings/{_held(s, 'meeting', registration=True).id}/registrants",
         "get_meetings_meetingId_registrants",
-        LIST_FIELDS + ("page_number",),
+        (*LIST_FIELDS, "page_number"),
         "registrants",
         "webinar_registrants",
         REGISTRANT_FIELDS,
@@ -133,7 +133,7 @@ CASES: dict[str, Case] = {
     "webinar registrants": Case(
         lambda s: f"/webinars/{_held(s, 'webinar').id}/registrants",
         "get_webinars_webinarId_registrants",
-        LIST_FIELDS + ("page_number",),
+        (*LIST_FIELDS, "page_number"),
         "registrants",
         "webinar_registrants",
         REGISTRANT_FIELDS,
@@ -190,7 +190,7 @@ CASES: dict[str, Case] = {
     "recordings": Case(
         lambda s: f"/users/{next(x for x in s.meetings + s.webinars if x.recordings).host_id}/recordings",
         "get_users_userId_recordings",
-        LIST_FIELDS + ("from", "to"),
+        (*LIST_FIELDS, "from", "to"),
         "meetings",
         params={"from": "2000-01-01"},
         breaks=_drop("next_page_token"),
