@@ -232,6 +232,8 @@ def _make_uuid(rng: Any, quirky: bool) -> str:
 def _held_sessions(world: World, rng: Any, n_meetings: int, n_webinars: int) -> list[Session]:
     anchor = world.anchor.astimezone(UTC)
     host_ids = [u["id"] for u in USERS]
+    # Meeting 1 (its report lost) is the owner's; meeting 2 the deactivated user's: every world has both.
+    fixed_hosts = {1: HOST["id"], 2: USERS[-1]["id"]}
     sessions: list[Session] = []
     for i in range(n_meetings + n_webinars):
         kind = "meeting" if i < n_meetings else "webinar"
@@ -259,7 +261,7 @@ def _held_sessions(world: World, rng: Any, n_meetings: int, n_webinars: int) -> 
                 # Meeting 1 always lost its report, so every world shows the quirk to an active host.
                 report_missing=kind == "meeting" and (rng.random() < 0.1 or i == 1),
                 created=start - timedelta(days=rng.uniform(3, 30)),
-                host_id=rng.choices(host_ids, weights=HOST_WEIGHTS)[0] if i != 1 else HOST["id"],
+                host_id=fixed_hosts.get(i) or rng.choices(host_ids, weights=HOST_WEIGHTS)[0],
                 approval_type=approval,
                 schedule=schedule if recurring else [],
             )
