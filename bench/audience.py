@@ -2,7 +2,8 @@
 
 Runs the real flow (through Prefect) twice on a fresh SQLite file against the sandbox twins:
 the first run creates everyone, the second must send nothing. Prints calls per service and
-route, the minimum possible calls, and wall times. The pure steps at 10k / 100k / 1M rows are
+route, the minimum possible calls, wall times, and how Zoom participants were matched (by
+email, by registrant, not at all) under Zoom's hidden-guest-email rule. The pure steps at 10k / 100k / 1M rows are
 measured by ``bench/audience_pure.py``; extraction against a plain floor by
 ``bench/extract_easyappointments.py``.
 
@@ -105,6 +106,15 @@ def main() -> None:
                 f"   minimum: EasyAppointments {minimum['easyappointments']} calls, Brevo imports {minimum['brevo_imports']}"
             )
             print(f"   brevo: {summary.brevo.model_dump()}")
+            if "zoom" in summary.sources:
+                run["zoom_matching"] = zoom = summary.sources["zoom"].counts
+                print(
+                    f"   zoom participants: {zoom.get('participants', 0)} from {zoom.get('hosts', 0)} host(s): "
+                    f"{zoom.get('matched_by_email', 0)} matched by email, "
+                    f"{zoom.get('matched_by_registrant', 0)} by registrant "
+                    f"({zoom.get('matched_by_registrant_name', 0)} of them by name), "
+                    f"{zoom.get('unmatched', 0)} unmatched; {zoom.get('registrations', 0)} registrations"
+                )
         figures["repeated_imports"] = len(ctx.state["brevo"].repeated_imports())
         figures["consent_violations"] = len(ctx.state["brevo"].consent_violations)
     print(

@@ -162,7 +162,9 @@ INTEGRATIONS: tuple[Integration, ...] = (
             "Copy the Account ID, Client ID and Client Secret from the app's credentials page.",
             "Add the scopes listed above (meetings, webinars, reports, recordings, users).",
             "Activate the app: tokens are refused until it is active.",
-            "Set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, then run `engarde check`.",
+            "Set ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET, then run `engarde check`: "
+            "it says how many hosts (active users) it reads.",
+            "Optionally set ZOOM_USERS to the user ids or emails to read (or `me` for a user-level app).",
         ),
         client_factory="connectors.zoom:ZoomClient.from_settings",
     ),
