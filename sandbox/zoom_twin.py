@@ -214,29 +214,30 @@ def build_app(ctx: SandboxContext) -> Starlette:
             created["pre_schedule"] = False
         return JSONResponse(created, 201)
 
-    def get_session(kind: str) -> Any:
-        async def endpoint(request: Request) -> Response:
-            if denied := guard(request):
-                return denied
-            found = find(
-                state, state.meetings if kind == "meetings" else state.webinars, request.path_params["id"]
-            )
-            if found is None:
-                what = "Meeting" if kind == "meetings" else "Webinar"
-                return error(404, 3001, f"{what} {request.path_params['id']} is not found or has expired.")
-            return JSONResponse(found[0].detail(datetime.now(UTC)))
-
-        return endpoint
-
-    async def instances(request: Request) -> Response:
-        kind = "meetings" if "/past_meetings/" in request.url.path else "webinars"
+    def lookup(request: Request, kind: str) -> tuple[Session, Occurrence | None] | Response:
+        """The session the path names, or the answer refusing the request (auth, 404)."""
         if denied := guard(request):
             return denied
         found = find(
             state, state.meetings if kind == "meetings" else state.webinars, request.path_params["id"]
         )
         if found is None:
-            return error(404, 3001, "Meeting not found.")
+            what = "Meeting" if kind == "meetings" else "Webinar"
+            return error(404, 3001, f"{what} {request.path_params['id']} is not found or has expired.")
+        return found
+
+    def get_session(kind: str) -> Any:
+        async def endpoint(request: Request) -> Response:
+            found = lookup(request, kind)
+            return found if isinstance(found, Response) else JSONResponse(found[0].detail(datetime.now(UTC)))
+
+        return endpoint
+
+    async def instances(request: Request) -> Response:
+        kind = "meetings" if "/past_meetings/" in request.url.path else "webinars"
+        found = lookup(request, kind)
+        if isinstance(found, Response):
+            return found
         return JSONResponse(
             {kind: [{"uuid": o.uuid, "start_time": _iso(o.start)} for o in found[0].occurrences]}
         )
@@ -265,14 +266,9 @@ def build_app(ctx: SandboxContext) -> Starlette:
 
     def registrants(kind: str) -> Any:
         async def endpoint(request: Request) -> Response:
-            if denied := guard(request):
-                return denied
-            found = find(
-                state, state.meetings if kind == "meetings" else state.webinars, request.path_params["id"]
-            )
-            if found is None:
-                what = "Meeting" if kind == "meetings" else "Webinar"
-                return error(404, 3001, f"{what} {request.path_params['id']} is not found or has expired.")
+            found = lookup(request, kind)
+            if isinstance(found, Response):
+                return found
             if found[0].approval_type == 2:
                 return error(400, 300, f"This meeting has not set registration as required: {found[0].id}.")
             status = request.query_params.get("status", "approved")  # Zoom's default: approved only

@@ -33,6 +33,7 @@ from connectors._http import (
     shared_limiter,
 )
 from connectors.zoom.auth import ZoomS2SAuth
+from connectors.zoom.extraction import extract_attendance
 from connectors.zoom.folding import analyze_participants
 from connectors.zoom.models import (
     Instance,
@@ -479,6 +480,4 @@ class ZoomClient:
 
         See :func:`connectors.zoom.extraction.extract_attendance`.
         """
-        from connectors.zoom.extraction import extract_attendance
-
         return await extract_attendance(self, date_from=date_from, date_to=date_to)
