@@ -35,12 +35,19 @@ def serve(
     if workers <= 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
+    check_settings(settings)
+    serve_workers("webhooks.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level)
+
+
+def serve_workers(
+    target: str, *, host: str, port: int, workers: int, log_level: str = "info", factory: bool = True
+) -> None:
+    """Serve the ASGI app ``target`` ("module:attribute") from ``workers`` uvicorn processes on one socket."""
     from uvicorn.supervisors import Multiprocess
 
-    check_settings(settings)
     config = uvicorn.Config(
-        "webhooks.app:app_from_env",
-        factory=True,
+        target,
+        factory=factory,
         host=host,
         port=port,
         workers=workers,
