@@ -1,15 +1,17 @@
 """Load bench for ``engarde receiver``: N signed deliveries with duplicates and forgeries over loopback.
 
     .venv/bin/python bench/webhook_load.py [--count 10000] [--concurrency 32] [--senders 2]
-        [--backend sqlite|postgres|both] [--postgres-url URL] [--workers 1] [--no-floor]
+        [--backend sqlite|postgresql|both] [--postgres-url URL] [--workers 1 2] [--rounds 3] [--no-floor]
 
-For each backend it starts the receiver (`deployments.cli_webhooks receiver`, i.e. `engarde receiver`)
-on a fresh, migrated database, fires the deliveries from ``--senders`` processes (a minimal
-keep-alive HTTP/1.1 client on raw asyncio streams, so the generator is not the bottleneck),
-then checks: stored rows == unique valid deliveries (and exactly their keys), every forged one
-401, no 5xx, no lost request. In the same run it measures the floor (bench/floor_app.py: a bare
-FastAPI endpoint verifying the HMAC and inserting with sqlite3) with the same generator.
-Prints one JSON report (also written to bench/results/).
+For each backend and worker count it starts the receiver (`deployments.cli_webhooks receiver`,
+i.e. `engarde receiver`) on a fresh, migrated database, fires the deliveries from ``--senders``
+processes (a minimal keep-alive HTTP/1.1 client on raw asyncio streams, so the generator is not
+the bottleneck), then checks: stored rows == unique valid deliveries (and exactly their keys),
+every forged one 401, no 5xx, no lost request. In the same round it measures the floor
+(bench/floor_app.py: a bare FastAPI endpoint verifying the HMAC and inserting with sqlite3, or
+with one psycopg connection per worker on PostgreSQL) with the same generator, the same worker
+count and a fresh database. Rounds interleave floor and receiver; medians are reported, with
+the receiver/floor ratios of rate and p99. Prints one JSON report (also written to bench/results/).
 """
 
 from __future__ import annotations
@@ -207,21 +209,18 @@ def start_receiver(database_url: str, port: int, workers: int) -> subprocess.Pop
     return proc
 
 
-def start_floor(db_path: str, port: int) -> subprocess.Popen[bytes]:
-    """The floor app under the same uvicorn."""
-    env = {**os.environ, "FLOOR_DB": db_path, "FLOOR_SECRET": SECRET}
+def start_floor(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The floor app (bench/floor_app.py) with ``workers`` workers; ``env`` picks its database."""
+    full_env = {**os.environ, "FLOOR_SECRET": SECRET, **env}
     cmd = [
         sys.executable,
-        "-m",
-        "uvicorn",
-        "bench.floor_app:app",
+        str(ROOT / "bench" / "floor_app.py"),
         "--port",
         str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
+        "--workers",
+        str(workers),
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=full_env)
     _wait_ready(f"http://127.0.0.1:{port}/docs", proc)
     return proc
 
@@ -254,7 +253,7 @@ def check(result: dict[str, Any], stored: set[str], items: list[Item]) -> dict[s
 
 
 def run_receiver(
-    database_url: str, items: list[Item], args: argparse.Namespace, stored_keys: Any
+    database_url: str, items: list[Item], args: argparse.Namespace, stored_keys: Any, workers: int
 ) -> dict[str, Any]:
     """Bench ``engarde receiver`` on ``database_url``."""
     from store.db import make_engine
@@ -264,7 +263,7 @@ def run_receiver(
     upgrade(engine)
     engine.dispose()
     port = _free_port()
-    proc = start_receiver(database_url, port, args.workers)
+    proc = start_receiver(database_url, port, workers)
     try:
         cpu = cpu_seconds(proc.pid)
         result = fire(port, PATH, items, senders=args.senders, concurrency=args.concurrency)
@@ -289,20 +288,28 @@ def receiver_keys(database_url: str) -> set[str]:
     return keys
 
 
-def run_floor(tmp: Path, items: list[Item], args: argparse.Namespace) -> dict[str, Any]:
-    """Bench the floor app."""
-    db_path = str(tmp / "floor.db")
+def run_floor(database: str, items: list[Item], args: argparse.Namespace, workers: int) -> dict[str, Any]:
+    """Bench the floor app on ``database`` (a SQLite file path or a PostgreSQL URL)."""
+    postgres = database.startswith("postgresql")
+    env = {"FLOOR_DATABASE_URL": database} if postgres else {"FLOOR_DB": database}
     port = _free_port()
-    proc = start_floor(db_path, port)
+    proc = start_floor(env, port, workers)
     try:
         cpu = cpu_seconds(proc.pid)
         result = fire(port, "/floor", items, senders=args.senders, concurrency=args.concurrency)
         result["server_cpu_ms_per_delivery"] = round((cpu_seconds(proc.pid) - cpu) * 1000 / len(items), 3)
     finally:
         _stop(proc)
-    with sqlite3.connect(db_path) as conn:
-        bodies = [bytes(b) for (b,) in conn.execute("SELECT body FROM events")]
-    result["checks"] = {"stored_rows": len(bodies), "unique_valid": len(expected_keys(items))}
+    if postgres:
+        import psycopg
+
+        with psycopg.connect(database) as conn:
+            stored = conn.execute("SELECT count(*) FROM events").fetchone()
+        rows = int(stored[0]) if stored else 0
+    else:
+        with sqlite3.connect(database) as conn:
+            rows = conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    result["checks"] = {"stored_rows": rows, "unique_valid": len(expected_keys(items))}
     return result
 
 
@@ -319,6 +326,69 @@ def _postgres_database(base: str) -> str:
     return base.rsplit("/", 1)[0] + f"/{name}"
 
 
+def _drop_postgres_database(base: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(
+        base.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def one_round(
+    backend: str, workers: int, items: list[Item], args: argparse.Namespace
+) -> dict[str, dict[str, Any]]:
+    """Floor then receiver, each on a fresh database of ``backend``."""
+    out: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        if backend == "sqlite":
+            floor_db, receiver_db = str(tmp / "floor.db"), f"sqlite:///{tmp / 'receiver.db'}"
+        else:
+            floor_db, receiver_db = (
+                _postgres_database(args.postgres_url),
+                _postgres_database(args.postgres_url),
+            )
+        try:
+            if not args.no_floor:
+                out["floor"] = run_floor(floor_db, items, args, workers)
+            out["receiver"] = run_receiver(receiver_db, items, args, receiver_keys, workers)
+        finally:
+            if backend == "postgresql":
+                for url in (floor_db, receiver_db):
+                    _drop_postgres_database(args.postgres_url, url)
+    return out
+
+
+def summarise(rounds: list[dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Medians per server, receiver/floor ratios, and the rounds themselves."""
+    summary: dict[str, Any] = {}
+    for server in ("floor", "receiver"):
+        results = [r[server] for r in rounds if server in r]
+        if results:
+            summary[server] = {
+                key: statistics.median(r[key] for r in results)
+                for key in ("deliveries_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_delivery")
+            }
+            summary[server]["stored_equals_unique_valid"] = all(
+                r["checks"]["stored_rows"] == r["checks"]["unique_valid"] for r in results
+            )
+    if "floor" in summary:
+        ours, floor = summary["receiver"], summary["floor"]
+        summary["receiver_vs_floor"] = {
+            "rate_ratio": round(ours["deliveries_per_s"] / floor["deliveries_per_s"], 2),
+            "p99_ratio": round(ours["p99_ms"] / floor["p99_ms"], 2),
+            "rate_ratio_per_round": [
+                round(r["receiver"]["deliveries_per_s"] / r["floor"]["deliveries_per_s"], 2) for r in rounds
+            ],
+            "p99_ratio_per_round": [round(r["receiver"]["p99_ms"] / r["floor"]["p99_ms"], 2) for r in rounds],
+        }
+    summary["rounds"] = rounds
+    return summary
+
+
 def main() -> None:
     """Run the bench and print the JSON report."""
     parser = argparse.ArgumentParser(
@@ -329,14 +399,21 @@ def main() -> None:
     parser.add_argument("--forged-rate", type=float, default=0.05)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--senders", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="worker counts to bench (e.g. 1 2)"
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "postgres", "both"], default="sqlite")
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_POSTGRES_URL"))
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument(
         "--rounds", type=int, default=3, help="interleaved floor/receiver rounds (medians reported)"
     )
     args = parser.parse_args()
+    backends = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "postgres": ["postgresql"]}.get(
+        args.backend, ["sqlite", "postgresql"]
+    )
+    if "postgresql" in backends and not args.postgres_url:
+        parser.error("PostgreSQL needs --postgres-url or TEST_POSTGRES_URL (scripts/postgres.sh prints one)")
 
     deliveries = build_deliveries(
         build_world(3000, 7),
@@ -352,61 +429,48 @@ def main() -> None:
         "forged_rate": args.forged_rate,
         "concurrency": args.concurrency,
         "senders": args.senders,
-        "workers": args.workers,
         "cpus": os.cpu_count(),
         "load_average_at_start": os.getloadavg(),
     }
-    runs: dict[str, list[dict[str, Any]]] = {}
-    # Rounds interleave floor and receiver so that load from other processes hits both alike.
-    for _ in range(args.rounds):
-        with tempfile.TemporaryDirectory() as tmp_name:
-            tmp = Path(tmp_name)
-            if not args.no_floor:
-                runs.setdefault("floor_sqlite", []).append(run_floor(tmp, items, args))
-            if args.backend in ("sqlite", "both"):
-                runs.setdefault("receiver_sqlite", []).append(
-                    run_receiver(f"sqlite:///{tmp / 'receiver.db'}", items, args, receiver_keys)
-                )
-            if args.backend in ("postgres", "both") and args.postgres_url:
-                url = _postgres_database(args.postgres_url)
-                runs.setdefault("receiver_postgres", []).append(run_receiver(url, items, args, receiver_keys))
-    if args.backend in ("postgres", "both") and not args.postgres_url:
-        report["receiver_postgres"] = "skipped: no --postgres-url / TEST_POSTGRES_URL"
-    for name, results in runs.items():
-        report[name] = {
-            "median": {
-                key: statistics.median(r[key] for r in results)
-                for key in ("deliveries_per_s", "p50_ms", "p99_ms", "server_cpu_ms_per_delivery")
-            },
-            "rounds": results,
-        }
-    floor, ours = report.get("floor_sqlite"), report.get("receiver_sqlite")
-    if isinstance(floor, dict) and isinstance(ours, dict):
-        report["sqlite_vs_floor"] = {
-            "rate_ratio_of_medians": round(
-                ours["median"]["deliveries_per_s"] / floor["median"]["deliveries_per_s"], 2
-            ),
-            "cpu_ratio_of_medians": round(
-                ours["median"]["server_cpu_ms_per_delivery"] / floor["median"]["server_cpu_ms_per_delivery"],
-                2,
-            ),
-            "rate_ratio_per_round": [
-                round(o["deliveries_per_s"] / f["deliveries_per_s"], 2)
-                for o, f in zip(ours["rounds"], floor["rounds"], strict=False)
-            ],
-        }
-    checks = [r["checks"] for name, rs in runs.items() if name.startswith("receiver") for r in rs]
+    checks: list[dict[str, Any]] = []
+    for backend in backends:
+        for workers in args.workers:
+            rounds = [one_round(backend, workers, items, args) for _ in range(args.rounds)]
+            report[f"{backend}_workers_{workers}"] = summarise(rounds)
+            checks += [r["receiver"]["checks"] for r in rounds]
     report["all_checks_pass"] = all(
         c["stored_equals_unique_valid"] and c["forged_all_401"] and c["lost"] == 0 and c["5xx"] == 0
         for c in checks
     )
     out = json.dumps(report, indent=2)
     print(out)
-    if not report.get("all_checks_pass", True):
+    print(headline(report), file=sys.stderr)
+    if not report["all_checks_pass"]:
         sys.exit(1)
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     (results / f"webhook_load_{int(time.time())}.json").write_text(out)
+
+
+def headline(report: dict[str, Any]) -> str:
+    """One line per backend and worker count: rates, p50 / p99, ratios, stored = unique valid."""
+    lines = []
+    for name, summary in report.items():
+        if not (isinstance(summary, dict) and "receiver" in summary):
+            continue
+        ours, floor = summary["receiver"], summary.get("floor")
+        line = (
+            f"{name}: receiver {ours['deliveries_per_s']}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms, "
+            f"stored = unique valid: {ours['stored_equals_unique_valid']}"
+        )
+        if floor:
+            ratio = summary["receiver_vs_floor"]
+            line += (
+                f" | floor {floor['deliveries_per_s']}/s p50 {floor['p50_ms']} ms p99 {floor['p99_ms']} ms"
+                f" | rate x{ratio['rate_ratio']}, p99 x{ratio['p99_ratio']}"
+            )
+        lines.append(line)
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Serve with ``engarde receiver [--host 127.0.0.1] [--port 8080] [--workers N] [--
 Settings (:class:`webhooks.settings.ReceiverSettings`): ``POSHVIP_WEBHOOK_SECRET`` (required),
 ``POSHVIP_SIGNATURE_HEADER`` (default ``X-Posh-Signature``), ``POSHVIP_TIMESTAMP_HEADER`` /
 ``POSHVIP_TIMESTAMP_TOLERANCE`` / ``POSHVIP_SIGN_TIMESTAMP``, ``POSHVIP_PATH_TOKEN``,
-``RECEIVER_MAX_BODY_BYTES`` (1 MiB), ``RECEIVER_WRITE_TIMEOUT``, ``RECEIVER_EMIT_EVENTS`` /
+``RECEIVER_MAX_BODY_BYTES`` (1 MiB), ``RECEIVER_BODY_TIMEOUT``, ``RECEIVER_WRITE_TIMEOUT``, ``RECEIVER_EMIT_EVENTS`` /
 ``RECEIVER_EMIT_INTERVAL`` (Prefect events, needs ``PREFECT_API_URL``), ``DATABASE_URL``.
 Processing happens later, in the ``poshvip-events`` flow.
 """

@@ -1,10 +1,13 @@
 """The Posh.VIP webhook receiver: verify -> store raw -> 2xx. No parsing or business logic here.
 
-Per delivery, in this order: path token (if configured) -> size limit (413) -> timestamp
-window and HMAC signature over the raw body (401, nothing stored) -> store raw body, headers
-without secrets, received time and dedupe key -> 202 (new) or 200 (redelivery). A delivery
-that could not be committed answers 503 so the sender retries. ``GET /healthz``,
-``GET /readyz`` and ``GET /metrics`` (Prometheus text) serve operations.
+Per delivery, in this order: path token (if configured) -> size limit (413) -> the whole body
+within ``RECEIVER_BODY_TIMEOUT`` (408) -> timestamp window and HMAC signature over the raw body
+(401, nothing stored) -> store raw body, capped headers without secrets, received time and
+dedupe key through the writer thread (:mod:`webhooks.writer`) -> 202 (new) or 200 (redelivery).
+A delivery that could not be committed within ``RECEIVER_WRITE_TIMEOUT`` answers 503 with
+``Retry-After`` so the sender retries. ``GET /healthz`` (liveness: never touches the database),
+``GET /readyz`` (a delivery could be stored right now) and ``GET /metrics`` (Prometheus text)
+serve operations.
 """
 
 from __future__ import annotations
@@ -20,25 +23,23 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request, Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from connectors.poshvip import dedupe_key, verify_signature
-from store.db import DatabaseNotMigrated, make_engine
+from store.db import DatabaseNotMigrated, DatabaseSettings, make_engine
 from store.migrate import ensure_migrated
-from store.webhook_events import NewDelivery
 from webhooks.metrics import DeliveryMetrics
 from webhooks.notify import DeliveryNotifier
 from webhooks.settings import ReceiverSettings
-from webhooks.writer import DeliveryWriter, StorageUnavailable, bound_waits
+from webhooks.writer import DeliveryWriter, StorageUnavailable, bound_waits, connect_args
 
 log = logging.getLogger(__name__)
 
 PROVIDER = "poshvip"
 WEBHOOK_PATH = "/api/webhooks/poshvip"
-_SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "password", "api-key", "apikey")
 _JSON = "application/json"
 
 
@@ -52,7 +53,9 @@ class ReceiverState:
     def __init__(self, settings: ReceiverSettings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
-        self.writer = DeliveryWriter(engine, max_batch=settings.receiver_max_batch)
+        self.writer = DeliveryWriter(
+            engine, max_batch=settings.receiver_max_batch, timeout=settings.receiver_write_timeout
+        )
         self.notifier = DeliveryNotifier(
             enabled=settings.receiver_emit_events, interval=settings.receiver_emit_interval
         )
@@ -72,15 +75,6 @@ async def get_state(request: Request) -> ReceiverState:
 
 
 State = Annotated[ReceiverState, Depends(get_state)]
-
-
-def safe_headers(request: Request) -> dict[str, str]:
-    """The request's headers minus anything that can carry a credential."""
-    return {
-        name: value
-        for name, value in request.headers.items()
-        if not any(word in name for word in _SECRET_HEADER_WORDS)
-    }
 
 
 def _answer(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
@@ -134,7 +128,12 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
     if declared is not None and declared.isdigit() and int(declared) > limit:
         return _reject(state, 413, "too_large", f"body over {limit} bytes")
     try:
-        body = await _read_capped(request, limit)
+        async with asyncio.timeout(settings.receiver_body_timeout):
+            body = await _read_capped(request, limit)
+    except TimeoutError:
+        return _reject(
+            state, 408, "body_timeout", f"body not received within {settings.receiver_body_timeout} s"
+        )
     except ClientDisconnect:  # the sender gave up mid-body: nothing to store, nobody to answer
         return _reject(state, 400, "disconnected", "client disconnected")
     if body is None:
@@ -157,20 +156,26 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
     if not body.strip():
         return _reject(state, 400, "empty_body", "empty body")
     key = dedupe_key(body)
-    row = NewDelivery(PROVIDER, key, datetime.now(UTC), safe_headers(request), body)
     try:
-        new = await state.writer.store(row)
+        new = await state.writer.store_raw(
+            provider=PROVIDER, event_key=key, body=body, headers=request.headers
+        )
     except StorageUnavailable:
         state.metrics.failed()
-        return _answer(
-            503, {"status": "unavailable", "detail": "storage unavailable, retry"}, {"Retry-After": "5"}
-        )
+        return unavailable()
     if not new:
         state.metrics.duplicate()
         return _answer(200, {"status": "duplicate", "key": key})
     state.metrics.accepted()
     state.notifier.stored(key)
     return _answer(202, {"status": "accepted", "key": key})
+
+
+def unavailable() -> Response:
+    """503 with ``Retry-After``: the delivery was not stored; the sender should retry."""
+    return _answer(
+        503, {"status": "unavailable", "detail": "storage unavailable, retry"}, {"Retry-After": "5"}
+    )
 
 
 def check_settings(settings: ReceiverSettings) -> None:
@@ -196,7 +201,9 @@ def create_app(settings: ReceiverSettings, *, engine: Engine | None = None) -> F
     """
     check_settings(settings)
     if engine is None:
-        engine = make_engine(settings.database_url, pool_size=2, max_overflow=2)
+        url = settings.database_url or DatabaseSettings().database_url
+        extra = connect_args(url, settings.receiver_write_timeout)
+        engine = make_engine(url, pool_size=2, max_overflow=2, **({"connect_args": extra} if extra else {}))
         bound_waits(engine, settings.receiver_write_timeout)
 
     @asynccontextmanager
@@ -238,16 +245,10 @@ def create_app(settings: ReceiverSettings, *, engine: Engine | None = None) -> F
 
     @app.get("/readyz")
     async def readyz(state: State) -> Response:
-        """The database answers."""
-
-        def ping() -> None:
-            with state.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-
-        try:
-            await asyncio.wait_for(asyncio.to_thread(ping), timeout=5)
-        except (SQLAlchemyError, TimeoutError) as exc:
-            return _answer(503, {"status": "unavailable", "database": type(exc).__name__})
+        """A delivery could be stored right now (a real write, at most once a second)."""
+        problem = await state.writer.ready()
+        if problem is not None:
+            return _answer(503, {"status": "unavailable", "database": problem}, {"Retry-After": "5"})
         return _answer(200, {"status": "ready"})
 
     @app.get("/metrics")

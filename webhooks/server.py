@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from typing import Literal, Self
 
@@ -10,7 +11,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.types import ASGIApp
 
-from webhooks.app import create_app
+from webhooks.app import ReceiverConfigError, check_settings, create_app
 from webhooks.settings import ReceiverSettings
 
 
@@ -25,7 +26,8 @@ def serve(
     """Serve the receiver with uvicorn until interrupted; settings come from the environment.
 
     The settings are checked here first so a missing secret stops the command before any
-    worker starts. Several workers each run their own writer and counters.
+    worker starts. Several workers each run their own writer and counters, and share one
+    listening socket bound here (see :func:`listening_socket`).
     """
     if insecure_dev:
         os.environ["RECEIVER_INSECURE_DEV"] = "1"
@@ -33,18 +35,47 @@ def serve(
     if workers <= 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
-    from webhooks.app import check_settings
-
     check_settings(settings)
-    uvicorn.run(
-        "webhooks.app:app_from_env",
-        factory=True,
+    serve_workers("webhooks.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level)
+
+
+def serve_workers(
+    target: str, *, host: str, port: int, workers: int, log_level: str = "info", factory: bool = True
+) -> None:
+    """Serve the ASGI app ``target`` ("module:attribute") from ``workers`` uvicorn processes on one socket."""
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
+        target,
+        factory=factory,
         host=host,
         port=port,
         workers=workers,
         log_level=log_level,
         access_log=False,
     )
+    with listening_socket(host, port) as sock:
+        Multiprocess(config, sockets=[sock]).run()
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening TCP socket whose accepted connections get TCP_NODELAY in every worker.
+
+    asyncio turns Nagle's algorithm off only on sockets whose protocol number says TCP;
+    uvicorn's own multi-worker socket leaves it 0, so every response waited for the
+    client's delayed ACK (~40 ms a request on a kept-alive connection). Accepted sockets
+    inherit the listening socket's protocol, so binding it with ``IPPROTO_TCP`` fixes all workers.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ReceiverConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.set_inheritable(True)
+    return sock
 
 
 class ThreadedServer:

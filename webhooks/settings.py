@@ -69,8 +69,14 @@ class ReceiverSettings(BaseSettings):
     receiver_write_timeout: float = Field(
         default=2.0,
         gt=0,
-        description="seconds a delivery's write may wait for a database lock or statement before the "
-        "receiver answers 503",
+        description="seconds a delivery may wait for its row to be committed before the receiver answers "
+        "503 with Retry-After (whatever the database does: slow, frozen, gone, read-only)",
+    )
+    receiver_body_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds a delivery's body may take to arrive once its headers are in; a slower "
+        "(stalled) one gets 408 and nothing is stored",
     )
     receiver_max_batch: int = Field(
         default=256, gt=0, description="most deliveries written in one database transaction"
