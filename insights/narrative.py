@@ -52,8 +52,13 @@ def _trend(fact: Fact) -> str:
     return "up" if fact.change > 0 else "down"
 
 
+def short_label(label: str) -> str:
+    """A fact's label without its parenthesised definition (the facts table keeps the whole label)."""
+    return label.split(" (", 1)[0]
+
+
 def _sentence(fact: Fact) -> str:
-    return f"{fact.label}: {format_value(fact.value, fact.unit)}, {describe_change(fact)}."
+    return f"{short_label(fact.label)}: {format_value(fact.value, fact.unit)}, {describe_change(fact)}."
 
 
 def _top(facts: list[Fact], prefix: str) -> Fact | None:
