@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from insights._common import Slices, distribution_facts, make_fact, pct, top_keys, value_counts
-from insights._history import history_note
+from insights.history import history_note
 from insights.models import Fact, FactTable
 
 #: A domain is named only when at least this many distinct people use it (k-anonymity style).

@@ -20,7 +20,7 @@ from insights._conversion import conversion_facts
 from insights._demographics import demographics_facts
 from insights._overview import overview_facts
 from insights._patterns import daily_table, patterns_facts
-from insights._history import history_facts
+from insights.history import history_facts
 from insights.models import ANALYSIS_TYPES, AnalysisType, Fact, FactSheet, FactTable, History, Window
 
 _COLUMNS = (

@@ -6,13 +6,16 @@ what costs. So the whole history is read once (from :data:`BEGINNING`), a marker
 day it reaches (``complete_to``), and later reports read only the days after it, plus their own
 two windows when asked to refresh. A day counts as complete only once it is over: bookings can
 still be made for today and later.
+
+The ``history.*`` facts give a report its context (is the instance empty, does the window fall
+before its first booking?) and, when the history is incomplete, say from when it runs.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from insights.models import History, Window
+from insights.models import Fact, History, Window
 
 #: Earlier than any booking a source can hold: a read from here is a read of the whole history.
 BEGINNING = date(1970, 1, 1)
@@ -80,3 +83,37 @@ def history_state(
         bookings=bookings,
         complete_to=complete_to,
     )
+
+
+def history_facts(coverage: History) -> list[Fact]:
+    """``history.first_booking`` (a UTC date, or none) and ``history.bookings`` (all dates)."""
+    first = None if coverage.first_booking is None else coverage.first_booking.isoformat()
+    if coverage.complete:
+        first_label = "First booking on record (start date, UTC)"
+        count_label = "Bookings on record, all dates (every status)"
+    else:
+        first_label = "Earliest stored booking (start date, UTC; older history was not read)"
+        count_label = "Stored bookings, all dates (every status; older history was not read)"
+    return [
+        Fact(id="history.first_booking", label=first_label, unit="text", value=first),
+        Fact(id="history.bookings", label=count_label, unit="count", value=coverage.bookings),
+    ]
+
+
+def history_note(coverage: History | None) -> str:
+    """The label suffix of facts that depend on each person's earlier bookings ("" when complete)."""
+    if coverage is None or coverage.complete:
+        return ""
+    since = coverage.first_booking.isoformat() if coverage.first_booking else "this window"
+    return f"; bookings known from {since} only, not compared"
+
+
+def history_notes(coverage: History | None) -> list[str]:
+    """The report's note when the history is incomplete (empty when it is complete)."""
+    if coverage is None or coverage.complete:
+        return []
+    since = coverage.first_booking.isoformat() if coverage.first_booking else "this window"
+    return [
+        f"Bookings before {since} could not be read from EasyAppointments: new and returning customers "
+        "count only the bookings known since then and are not compared with the previous window."
+    ]
