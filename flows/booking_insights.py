@@ -14,9 +14,11 @@ from prefect.artifacts import acreate_markdown_artifact
 from sqlalchemy import Engine
 
 from insights.facts import parse_analysis_types
+from insights.history import history_notes
 from insights.models import Window
 from insights.report import build_report, render_markdown, write_html
 from store.db import engine_for
+from tasks.booking_history import prepare_history
 from tasks.easyappointments import extract_easyappointments
 from tasks.insights import (
     compute_facts_task,
@@ -58,8 +60,10 @@ async def booking_insights(
 ) -> dict[str, Any]:
     """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
     compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
-    (an IANA name such as ``Europe/Lisbon``). With ``refresh`` the window and the previous one are
-    first re-read from EasyAppointments into the store. Returns the report as JSON (with its id)."""
+    (an IANA name such as ``Europe/Lisbon``). EasyAppointments' whole booking history is read into
+    the store once (then only the days after the last read), so new and returning customers count
+    every earlier booking; with ``refresh`` the window and the previous one are re-read too.
+    Returns the report as JSON (with its id)."""
     resolve_secret_blocks()
     logger = get_run_logger()
     now = datetime.now(UTC)
@@ -68,8 +72,7 @@ async def booking_insights(
     ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
     engine = engine_for(database_url)
     previous = window.previous()
-    if refresh:
-        await refresh_bookings(engine, previous.date_from, window.date_to)
+    coverage = await prepare_history(engine, window, refresh=refresh, now=now)
     bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
     sheet = compute_facts_task(
         bookings,
@@ -79,6 +82,7 @@ async def booking_insights(
         as_of=min(now, window.end.to_pydatetime()),
         history=history,
         tz=timezone,
+        coverage=coverage,
     )
     narration = await narrate_task(sheet)
     report = build_report(
@@ -89,7 +93,7 @@ async def booking_insights(
         dropped=narration.dropped,
         input_tokens=narration.input_tokens or None,
         output_tokens=narration.output_tokens or None,
-        notes=narration.notes,
+        notes=[*history_notes(coverage), *narration.notes],
     )
     path = write_html(report, Path(reports_dir))
     report = report.model_copy(update={"html_path": str(path)})

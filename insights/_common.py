@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from insights.models import Fact, FactValue, Window
+from insights.models import Fact, FactValue, History, Window
 
 WEEKDAYS: tuple[str, ...] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 WEEKDAY_KEYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -90,6 +90,7 @@ class Slices:
     previous_window: Window
     as_of: pd.Timestamp
     tz: str
+    coverage: History | None = None
 
 
 def completed_mask(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
@@ -97,11 +98,15 @@ def completed_mask(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
     return (frame["status"] == "booked") & (frame["occurred_at"] < as_of)
 
 
+#: Unit of a money fact when no booking carries a price: its value is ``None`` ("n/a").
+NO_CURRENCY = "n/a"
+
+
 def primary_currency(frame: pd.DataFrame) -> str:
-    """The most frequent currency (ties: alphabetical); ``"EUR"`` when none is known."""
+    """The most frequent currency (ties: alphabetical); :data:`NO_CURRENCY` when none is known."""
     counts = value_counts(frame["currency"])
     if counts.empty:
-        return "EUR"
+        return NO_CURRENCY
     top = counts[counts == counts.max()].index
     return str(sorted(str(c) for c in top)[0])
 

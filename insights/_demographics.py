@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from insights._common import Slices, distribution_facts, make_fact, pct, top_keys, value_counts
+from insights.history import history_note
 from insights.models import Fact, FactTable
 
 #: A domain is named only when at least this many distinct people use it (k-anonymity style).
@@ -69,22 +70,25 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
     new_cur, ret_cur = _new_returning(cur, first_seen, s.window.start)
     new_prev, ret_prev = _new_returning(prev, first_seen, s.previous_window.start)
     total = len(cur)
+    # Without the whole history the previous window's split is not comparable: state no change.
+    note = history_note(s.coverage)
+    compare = not note
     facts = [
-        make_fact("demographics.people", "People who booked", "people", total, len(prev)),
+        make_fact("demographics.people", "People who booked (distinct emails)", "people", total, len(prev)),
         make_fact(
             "demographics.new_customers",
-            "New customers (first booking in this window)",
+            f"New customers (first booking ever in this window, any status; share of people who booked{note})",
             "people",
             new_cur,
-            new_prev,
+            new_prev if compare else None,
             share=pct(new_cur, total),
         ),
         make_fact(
             "demographics.returning_customers",
-            "Returning customers (booked before this window)",
+            f"Returning customers (booked before this window, any status; share of people who booked{note})",
             "people",
             ret_cur,
-            ret_prev,
+            ret_prev if compare else None,
             share=pct(ret_cur, total),
         ),
     ]

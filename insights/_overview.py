@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
-from insights._common import WEEKDAYS, Slices, completed_mask, local_times, make_fact, primary_currency
+from insights._common import (
+    NO_CURRENCY,
+    WEEKDAYS,
+    Slices,
+    completed_mask,
+    local_times,
+    make_fact,
+    primary_currency,
+)
 from insights.models import Fact
 
 
@@ -35,10 +43,16 @@ def overview_facts(s: Slices) -> list[Fact]:
     """Bookings, completed, cancelled, no-shows, revenue, average lead time, busiest weekday."""
     cur, prev = s.current, s.previous
     facts = [
-        make_fact("overview.bookings", "Bookings", "count", len(cur), len(prev)),
+        make_fact(
+            "overview.bookings",
+            "Bookings (every status: booked, cancelled, no-show)",
+            "count",
+            len(cur),
+            len(prev),
+        ),
         make_fact(
             "overview.completed",
-            "Completed bookings",
+            "Completed bookings (booked and already started)",
             "count",
             int(completed_mask(cur, s.as_of).sum()),
             int(completed_mask(prev, s.as_of).sum()),
@@ -61,13 +75,16 @@ def overview_facts(s: Slices) -> list[Fact]:
     main = primary_currency(pd.concat([cur[["currency"]], prev[["currency"]]]))
     rev_cur = _revenue_by_currency(cur, s.as_of)
     rev_prev = _revenue_by_currency(prev, s.as_of)
+    known = main != NO_CURRENCY
     facts.append(
         make_fact(
             "overview.revenue",
-            "Revenue from completed bookings",
+            f"Revenue from completed bookings (service prices, {main})"
+            if known
+            else "Revenue (no prices known)",
             main,
-            float(rev_cur.get(main, 0.0)),
-            float(rev_prev.get(main, 0.0)),
+            float(rev_cur.get(main, 0.0)) if known else None,
+            float(rev_prev.get(main, 0.0)) if known else None,
         )
     )
     for currency in sorted(set(rev_cur.index) | set(rev_prev.index)):
@@ -85,7 +102,7 @@ def overview_facts(s: Slices) -> list[Fact]:
     facts.append(
         make_fact(
             "overview.avg_lead_time_days",
-            "Average lead time (days from booking to appointment)",
+            "Average lead time (days from booking to appointment, over all bookings)",
             "days",
             _avg_lead_days(cur),
             _avg_lead_days(prev),

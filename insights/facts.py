@@ -20,7 +20,8 @@ from insights._conversion import conversion_facts
 from insights._demographics import demographics_facts
 from insights._overview import overview_facts
 from insights._patterns import daily_table, patterns_facts
-from insights.models import ANALYSIS_TYPES, AnalysisType, Fact, FactSheet, FactTable, Window
+from insights.history import history_facts
+from insights.models import ANALYSIS_TYPES, AnalysisType, Fact, FactSheet, FactTable, History, Window
 
 _COLUMNS = (
     "email",
@@ -100,6 +101,7 @@ def slice_windows(
     as_of: datetime,
     history: pd.DataFrame | None = None,
     tz: str = "UTC",
+    coverage: History | None = None,
 ) -> Slices:
     """Split bookings into the window and the previous window; ``history`` only informs first visits.
 
@@ -132,6 +134,7 @@ def slice_windows(
         previous_window=prev_window,
         as_of=stamp,
         tz=tz,
+        coverage=coverage,
     )
 
 
@@ -144,16 +147,21 @@ def compute_facts(
     as_of: datetime,
     history: pd.DataFrame | None = None,
     tz: str = "UTC",
+    coverage: History | None = None,
 ) -> FactSheet:
     """Facts (with previous-window comparison) and report tables for the requested analysis types.
 
     ``date_from``/``date_to`` are inclusive UTC days. ``as_of`` decides which booked appointments
-    count as completed. Raises ``ValueError`` when ``date_to < date_from`` or columns are missing.
+    count as completed. ``history`` holds the earlier bookings of the window's people; ``coverage``
+    says how complete it is (``None``: complete as given). With ``coverage``, ``history.*`` facts
+    say since when bookings are known, and an incomplete history keeps new / returning customers
+    from being compared with the previous window. Raises ``ValueError`` when ``date_to <
+    date_from`` or columns are missing.
     """
     if date_to < date_from:
         raise ValueError(f"date_to {date_to} is before date_from {date_from}")
     window = Window(date_from=date_from, date_to=date_to)
-    s = slice_windows(bookings, window=window, as_of=as_of, history=history, tz=tz)
+    s = slice_windows(bookings, window=window, as_of=as_of, history=history, tz=tz, coverage=coverage)
     types = [t for t in ANALYSIS_TYPES if t in set(analysis_types)]
     facts: list[Fact] = []
     tables: list[FactTable] = [daily_table(s)]
@@ -170,6 +178,8 @@ def compute_facts(
             tables += extra
         else:
             facts += conversion_facts(s)
+    if coverage is not None:
+        facts += history_facts(coverage)
     return FactSheet(
         window=window,
         previous_window=s.previous_window,
@@ -177,4 +187,7 @@ def compute_facts(
         analysis_types=types,
         facts=facts,
         tables=tables,
+        bookings=len(s.current),
+        previous_bookings=len(s.previous),
+        history=coverage,
     )

@@ -85,6 +85,23 @@ class Window(BaseModel):
         )
 
 
+class History(BaseModel):
+    """How much of the source's booking history the facts could use.
+
+    ``complete``: every booking before the previous window was read from the source (so new and
+    returning customers are exact); otherwise only bookings stored since ``first_booking`` count.
+    ``first_booking`` is the earliest known booking's start day (UTC; ``None``: none known) and
+    ``bookings`` how many bookings are known in all (any date, cancelled included).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    complete: bool
+    first_booking: date | None = None
+    bookings: int = 0
+    complete_to: date | None = None
+
+
 class FactSheet(BaseModel):
     """All facts and report tables computed for one window and set of analysis types."""
 
@@ -94,6 +111,9 @@ class FactSheet(BaseModel):
     analysis_types: list[AnalysisType]
     facts: list[Fact]
     tables: list[FactTable] = Field(default_factory=list)
+    bookings: int = 0
+    previous_bookings: int = 0
+    history: History | None = None
 
     def by_id(self) -> dict[str, Fact]:
         """Facts keyed by id."""

@@ -11,6 +11,8 @@ from typing import Final
 from insights.models import Fact, FactSheet, Insight
 
 DETERMINISTIC_MODEL: Final = "deterministic"
+#: A window with fewer bookings gets a short plain report: rates and changes of so few mean nothing.
+FEW_BOOKINGS: Final = 5
 
 
 def format_value(value: float | int | str | None, unit: str) -> str:
@@ -52,8 +54,13 @@ def _trend(fact: Fact) -> str:
     return "up" if fact.change > 0 else "down"
 
 
+def short_label(label: str) -> str:
+    """A fact's label without its parenthesised definition (the facts table keeps the whole label)."""
+    return label.split(" (", 1)[0]
+
+
 def _sentence(fact: Fact) -> str:
-    return f"{fact.label}: {format_value(fact.value, fact.unit)}, {describe_change(fact)}."
+    return f"{short_label(fact.label)}: {format_value(fact.value, fact.unit)}, {describe_change(fact)}."
 
 
 def _top(facts: list[Fact], prefix: str) -> Fact | None:
@@ -66,8 +73,73 @@ def _top(facts: list[Fact], prefix: str) -> Fact | None:
     return max(group, key=lambda f: float(f.value or 0), default=None)
 
 
+def is_sparse(sheet: FactSheet) -> bool:
+    """Fewer than :data:`FEW_BOOKINGS` bookings in the window: too few for rates and comparisons."""
+    return sheet.bookings < FEW_BOOKINGS
+
+
+def _history_insight(sheet: FactSheet) -> Insight | None:
+    """Whether the source has bookings at all, and from when (``history.*`` facts)."""
+    by_id = sheet.by_id()
+    first, total = by_id.get("history.first_booking"), by_id.get("history.bookings")
+    if first is None or total is None:
+        return None
+    complete = sheet.history is not None and sheet.history.complete
+    ids = [first.id, total.id]
+    if not isinstance(first.value, str):
+        text = "EasyAppointments has no bookings on record at all." if complete else "No bookings are stored."
+        return Insight(title="No bookings on record", text=text, fact_ids=[total.id], suggested_action="")
+    n = format_value(total.value, "count")
+    if complete:
+        title = (
+            "Before the first booking"
+            if first.value > sheet.window.date_to.isoformat()
+            else "Bookings on record"
+        )
+        text = f"The first booking on record starts on {first.value}; {n} bookings are on record in all."
+    else:
+        title = "Stored bookings only"
+        text = f"The earliest stored booking starts on {first.value} (older history was not read); {n} are stored."
+    return Insight(title=title, text=text, fact_ids=ids, suggested_action="")
+
+
+def sparse_insights(sheet: FactSheet) -> list[Insight]:
+    """A short, plain report for an empty or near-empty window: how many bookings, and the history."""
+    by_id = sheet.by_id()
+    w, p = sheet.window, sheet.previous_window
+    bookings = by_id.get("overview.bookings")
+    ids = [bookings.id] if bookings is not None else []
+    if sheet.bookings == 0:
+        title = f"No bookings between {w.date_from} and {w.date_to}"
+        text = f"No bookings start between {w.date_from} and {w.date_to}."
+        if bookings is not None:
+            text += f" The previous window ({p.date_from} to {p.date_to}) had {format_value(bookings.previous, 'count')}."
+    else:
+        n = sheet.bookings
+        title = f"Only {n} booking{'s' if n > 1 else ''} between {w.date_from} and {w.date_to}"
+        parts = [_sentence(bookings)] if bookings is not None else []
+        for fid in ("overview.completed", "overview.cancelled", "overview.no_shows"):
+            fact = by_id.get(fid)
+            if fact is not None and fact.value:
+                parts.append(f"{short_label(fact.label)}: {format_value(fact.value, fact.unit)}.")
+                ids.append(fid)
+        text = " ".join([*parts, "Too few bookings for rates or comparisons to mean anything."])
+    out = [Insight(title=title, text=text, fact_ids=ids, suggested_action="")] if ids else []
+    context = _history_insight(sheet)
+    if context is not None:
+        out.append(context)
+    return out
+
+
 def deterministic_insights(sheet: FactSheet) -> list[Insight]:
-    """Insights from templates over the sheet's facts (only for facts that exist in the sheet)."""
+    """Insights from templates over the sheet's facts (only for facts that exist in the sheet).
+
+    An empty or near-empty window (:func:`is_sparse`) gets :func:`sparse_insights` instead.
+    """
+    if is_sparse(sheet):
+        sparse = sparse_insights(sheet)
+        if sparse:
+            return sparse
     by_id = sheet.by_id()
     out: list[Insight] = []
 

@@ -47,7 +47,13 @@ Fact families (id prefixes)
 - overview.*: bookings, completed bookings (status booked and already started), cancelled, no-shows, revenue (service price of completed bookings), average lead time in days between booking and appointment, busiest weekday and its bookings.
 - demographics.*: people who booked, new customers (first booking ever in this window) and returning customers (booked before it), people by number of bookings in the window (demographics.frequency.*), by email domain (demographics.domain.*), by timezone and by language.
 - patterns.*: bookings per weekday (patterns.weekday.*) and per starting hour (patterns.hour.*), the busiest weekday-and-hour slot, bookings per lead-time bucket (patterns.lead_time.*), the median lead time, bookings per service (patterns.service.*) and per provider alias (patterns.provider.*). Each distribution also carries an "other" row for what is not listed.
-- conversion.*: completion, cancellation and no-show rates (each over all bookings in the window, in percent), revenue per booking, and the repeat rate (percent of people with two or more bookings in the window).
+- conversion.*: completion, cancellation and no-show rates (each over all bookings in the window, in percent), revenue per booking (revenue of completed bookings over all bookings in the window), and the repeat rate (percent of people with two or more bookings in the window).
+- history.*: the first booking on record (a date) and how many bookings are on record in all. When \
+a label says the older history was not read, new and returning customers count only what is known \
+and have no previous value: never describe them as rising or falling.
+Each label states its denominator; when you give a rate or a per-booking figure, say what it is \
+out of. A value of null means "not available" (for example no prices are known): say so, never \
+treat it as zero.
 Read a share together with its group: a service with a 40.0 share took 40% of the window's bookings; a weekday share is its part of the week. A change in a rate is in percentage points ("up 2.5 pp"); change_pct on a rate is the relative change of the rate itself.
 
 Rules you must follow
@@ -56,7 +62,8 @@ value, a change, a change_pct or a share. Do not compute new numbers: no sums, d
 averages or projections of your own, and no numbers from general knowledge.
 2. You may round a number to fewer decimals (12.46 -> 12.5 or 12) and you may write percents as \
 "12.5%" or "12.5 percent". Write money with its currency (EUR 1,234.50 or €1,234.50). Thousands \
-separators are fine.
+separators are fine. Words are numbers too: "doubled", "twice", "half", "three times" and "twelve" \
+are checked like 2x, 0.5, 3x and 12, so use them only when a cited change or share says exactly that.
 3. Cite, in fact_ids, the id of every fact whose number or label you use. Use only ids that appear \
 in the table. An insight with no fact_ids is rejected.
 4. Do not restate the window dates and do not write years, dates or times of day unless they are \

@@ -74,18 +74,26 @@ def build_report(
     )
 
 
+def _drawn(report: Report, table_id: str) -> FactTable | None:
+    """The table behind a chart, or ``None`` when it is absent or all zeros (a chart of nothing
+    would only show made-up axis values)."""
+    table = report.table(table_id)
+    if table is None or not any(isinstance(v, int | float) and v for row in table.rows for v in row[1:]):
+        return None
+    return table
+
+
 def _charts(report: Report) -> list[tuple[str, str]]:
-    """(title, svg) for every chart whose table is present."""
+    """(title, svg) for every chart whose table is present and not empty."""
     out: list[tuple[str, str]] = []
-    daily = report.table("patterns.daily")
-    if daily is not None and daily.rows:
-        out.append((daily.title, line_svg(daily)))
-    grid = report.table("patterns.weekday_hour")
-    if grid is not None:
-        out.append((grid.title, heatmap_svg(grid)))
-    lead = report.table("patterns.lead_time")
-    if lead is not None:
-        out.append((lead.title, bar_svg(lead)))
+    for table_id, draw in (
+        ("patterns.daily", line_svg),
+        ("patterns.weekday_hour", heatmap_svg),
+        ("patterns.lead_time", bar_svg),
+    ):
+        table = _drawn(report, table_id)
+        if table is not None:
+            out.append((table.title, draw(table)))
     return out
 
 
@@ -103,11 +111,11 @@ def _scale(values: list[float], glyphs: str) -> str:
 def _text_charts(report: Report) -> list[str]:
     """Bookings per day as a sparkline and the weekday x hour heatmap as shaded characters."""
     lines: list[str] = []
-    daily = report.table("patterns.daily")
-    if daily is not None and daily.rows:
+    daily = _drawn(report, "patterns.daily")
+    if daily is not None:
         values = [float(r[1]) if isinstance(r[1], int | float) else 0.0 for r in daily.rows]
         lines += [f"bookings per day {daily.rows[0][0]}..{daily.rows[-1][0]}", _scale(values, _SPARK), ""]
-    grid = report.table("patterns.weekday_hour")
+    grid = _drawn(report, "patterns.weekday_hour")
     if grid is not None:
         cells = [[float(v) if isinstance(v, int | float) else 0.0 for v in r[1:]] for r in grid.rows]
         peak = max((v for row in cells for v in row), default=0.0)
@@ -146,6 +154,12 @@ def _fact_row(f: Fact) -> list[str]:
 _FACT_HEADER = ["id", "fact", "value", "previous", "change", "change %", "share"]
 
 
+def _fact_families(report: Report) -> list[str]:
+    """The analysis types, then ``history`` when the report has history facts."""
+    kinds: list[str] = list(report.analysis_types)
+    return kinds + (["history"] if any(f.id.startswith("history.") for f in report.facts) else [])
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     def clean(text: str) -> str:
         return text.replace("|", "\\|").replace("\n", " ")
@@ -181,15 +195,16 @@ def render_markdown(report: Report, *, charts: bool = True) -> str:
         for d in report.dropped:
             out += [f"- **{d.insight.title}**: {'; '.join(d.reasons)}"]
         out.append("")
-    if charts:
+    drawn = _charts(report) if charts else []
+    if drawn:
         out += ["## Charts", ""]
-        for title, svg in _charts(report):
+        for title, svg in drawn:
             data = base64.b64encode(svg.encode()).decode()
             out += [f"**{title}**", "", f"![{title}](data:image/svg+xml;base64,{data})", ""]
         # plain-text twins of the charts, for viewers that do not show data: images
         out += ["```text", *_text_charts(report), "```", ""]
     out += ["## Facts", ""]
-    for kind in report.analysis_types:
+    for kind in _fact_families(report):
         rows = [_fact_row(f) for f in report.facts if f.id.startswith(f"{kind}.")]
         out += [f"### {kind.capitalize()}", "", _md_table(_FACT_HEADER, rows), ""]
     for table in report.tables:
@@ -247,10 +262,11 @@ def render_html(report: Report) -> str:
             for d in report.dropped
         ]
         parts.append("</ul>")
-    parts.append("<h2>Charts</h2>")
-    parts += [f"<figure><figcaption>{escape(t)}</figcaption>{svg}</figure>" for t, svg in _charts(report)]
+    drawn = _charts(report)
+    parts += ["<h2>Charts</h2>"] if drawn else []
+    parts += [f"<figure><figcaption>{escape(t)}</figcaption>{svg}</figure>" for t, svg in drawn]
     parts.append("<h2>Facts</h2>")
-    for kind in report.analysis_types:
+    for kind in _fact_families(report):
         rows = [_fact_row(f) for f in report.facts if f.id.startswith(f"{kind}.")]
         parts += [f"<h3>{escape(kind.capitalize())}</h3>", _html_table(_FACT_HEADER, rows)]
     for table in report.tables:

@@ -13,6 +13,11 @@ What counts as grounded, for a number written in an insight's title, text or sug
 - multipliers (``3x``, ``2.5×``) must match value / previous of a cited fact or the ratio of two
   cited facts' values;
 - ``1.2k`` / ``3 million`` are scaled before matching;
+- number words are numbers too: cardinals (``twelve``, ``twenty-five``; not ``one``, which is
+  mostly not a count) like digits, multiples (``doubled``, ``twice``, ``tripled``, ``three
+  times as many``, ``4-fold``) like multipliers and fractions (``half``, ``halved``, ``a third``,
+  ``a quarter``) like a ratio or a percent over 100; words are loose, so they match within 10%
+  (``doubled`` grounds a change of +90% to +110%, not +40%);
 - numbers that appear in a cited fact's label (bucket bounds such as "1-3 days", hours such as
   "09:00") are grounded.
 
@@ -45,7 +50,7 @@ _NUMBER = re.compile(
     r"(?<![\w.])"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
     r"(?P<suffix>\s*(?:%|percent\b|per\s+cent\b|pp\b|percentage\s+points?\b|p\.p\.)"
-    r"|\s*(?:x|×)(?![A-Za-z])"
+    r"|\s*(?:x|×)(?![A-Za-z])|-?fold\b|\s+times(?=\s+(?:as|more|higher|larger|greater|bigger|the|over)\b)"
     r"|\s*(?:k|K)(?![A-Za-z])|\s+(?:thousand|million)\b|\s*(?:m|M)(?![A-Za-z]))?"
 )
 _DURATION = re.compile(r"^\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?)\b", re.IGNORECASE)
@@ -63,6 +68,73 @@ class NumberToken:
     trailing_zeros: int
     start: int
     end: int
+    rel_tol: float = 0.0
+
+
+_UNITS = ("zero", "", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_TEENS = ("ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen")
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80}
+_CARDINALS: dict[str, int] = {
+    **{w: i for i, w in enumerate(_UNITS) if w},
+    **{w: 10 + i for i, w in enumerate(_TEENS)},
+    "eighteen": 18,
+    "nineteen": 19,
+    **_TENS,
+    "ninety": 90,
+}
+_MULTIPLES: dict[str, float] = {
+    "double": 2,
+    "doubled": 2,
+    "doubling": 2,
+    "doubles": 2,
+    "twice": 2,
+    "triple": 3,
+    "tripled": 3,
+    "tripling": 3,
+    "triples": 3,
+    "quadrupled": 4,
+    "quadruple": 4,
+    "half": 0.5,
+    "halved": 0.5,
+    "halving": 0.5,
+    "a third": 1 / 3,
+    "one third": 1 / 3,
+    "a quarter": 0.25,
+    "one quarter": 0.25,
+}
+_TENS_OR_UNIT = "|".join(sorted(_CARDINALS, key=len, reverse=True))
+_WORD_NUMBER = re.compile(
+    rf"\b(?P<card>(?:{'|'.join(_TENS)}|ninety)-(?:{'|'.join(w for w in _UNITS if w and w != 'zero')}|one)"
+    rf"|{_TENS_OR_UNIT})(?P<times>\s+times(?=\s+(?:as|more|higher|larger|greater|bigger|the|over)\b)|-fold\b)?\b"
+    rf"|\b(?P<multiple>{'|'.join(sorted(_MULTIPLES, key=len, reverse=True))})\b",
+    re.IGNORECASE,
+)
+#: How loosely a number word matches: "doubled" for 1.9x to 2.1x.
+WORD_TOLERANCE = 0.10
+
+
+def _cardinal(text: str) -> int:
+    tens, _, unit = text.lower().partition("-")
+    return _CARDINALS.get(tens, 0) + (1 if unit == "one" else _CARDINALS.get(unit, 0))
+
+
+def extract_number_words(text: str) -> list[NumberToken]:
+    """Numbers written as words: cardinals (``twelve``), multiples (``doubled``, ``three times
+    more``) and fractions (``half``). Cardinals are plain numbers; the rest are multipliers that
+    match within :data:`WORD_TOLERANCE`."""
+    tokens: list[NumberToken] = []
+    for m in _WORD_NUMBER.finditer(text):
+        raw = m.group(0)
+        if m.group("multiple"):
+            value, kind = _MULTIPLES[m.group("multiple").lower()], "multiplier"
+        elif m.group("times"):
+            value, kind = float(_cardinal(m.group("card"))), "multiplier"
+        else:
+            value, kind = float(_cardinal(m.group("card"))), "plain"
+        tol = WORD_TOLERANCE if kind == "multiplier" else 0.0
+        shown = f"{raw} (x{value:.2g})" if kind == "multiplier" else raw
+        tokens.append(NumberToken(shown, value, kind, 0, 0, m.start(), m.end(), rel_tol=tol))  # type: ignore[arg-type]
+    return tokens
 
 
 def extract_numbers(text: str) -> list[NumberToken]:
@@ -83,7 +155,7 @@ def extract_numbers(text: str) -> list[NumberToken]:
             value, decimals = value * 1_000, decimals - 3
         elif suffix in {"m", "million"}:
             value, decimals = value * 1_000_000, decimals - 6
-        elif suffix in {"x", "×"}:
+        elif suffix in {"x", "×"} or suffix.endswith(("times", "fold")):
             kind = "multiplier"
         elif suffix:
             kind = "percent"
@@ -112,6 +184,8 @@ def _mask(text: str, patterns: Iterable[re.Pattern[str]]) -> str:
 
 def _close(target: float, token: NumberToken) -> bool:
     target = abs(target)
+    if token.rel_tol:
+        return abs(target - token.value) <= token.rel_tol * token.value
     tolerance = 0.5 * 10.0 ** (-token.decimals) + 1e-9
     if abs(target - token.value) <= tolerance:
         return True
@@ -158,7 +232,12 @@ def _grounds(facts: list[Fact]) -> _Grounds:
 
 def _grounded(token: NumberToken, g: _Grounds) -> bool:
     if token.kind == "multiplier":
-        return any(_close(r, token) for r in g.ratios) or any(_close(n, token) for n in g.labels)
+        # "half of the people", "up by half": a share or a relative change
+        if token.rel_tol and token.value < 1 and any(_close(p / 100.0, token) for p in g.percent):
+            return True
+        return any(_close(r, token) for r in g.ratios) or (
+            not token.rel_tol and any(_close(n, token) for n in g.labels)
+        )
     if token.kind == "percent":
         return any(_close(p, token) for p in g.percent) or any(_close(100.0 * n, token) for n in g.plain)
     return (
@@ -182,8 +261,8 @@ def _check_field(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: st
     reasons: list[str] = []
     years = _window_years(sheet)
     for m in _ISO_DATE.finditer(text):
-        if m.group(0) not in _window_dates(sheet):
-            reasons.append(f"{field}: date {m.group(0)!r} is not a window boundary")
+        if m.group(0) not in _window_dates(sheet) and m.group(0) not in g.label_text:
+            reasons.append(f"{field}: date {m.group(0)!r} is not a window boundary or a cited fact's date")
     for m in _TIME.finditer(text):
         if m.group(0) not in g.label_text and f"{int(m.group(1)):02d}:{m.group(2)}" not in g.label_text:
             reasons.append(f"{field}: time {m.group(0)!r} is not in the labels of cited facts {cited}")
@@ -191,7 +270,8 @@ def _check_field(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: st
         n = int(m.group(1))
         if n > 10 and not any(_close(x, _int_token(n)) for x in g.plain):
             reasons.append(f"{field}: ordinal {m.group(0)!r} is not a number of cited facts {cited}")
-    for token in extract_numbers(text):
+    masked = _mask(text, (_FACT_ID, _ISO_DATE, _TIME, _ORDINAL))
+    for token in [*extract_numbers(text), *extract_number_words(masked)]:
         is_int = token.kind == "plain" and token.decimals == 0 and "," not in token.raw
         if is_int and int(token.value) in years and 1900 <= token.value <= 2100:
             continue

@@ -13,7 +13,9 @@ and no ``Retry-After``.
 State lives in ``ctx.state["easyappointments"]``; list results are cached per query and
 the window filters use a start-date index, so a page of a 20k-appointment world is cheap.
 Optional: ``ctx.state["easyappointments"]["rate_limit"] = (count, seconds)`` enforces the
-real server's fixed-window limit (off by default).
+real server's fixed-window limit (off by default). ``ctx.state["easyappointments"]
+["appointment_reads"]`` lists every appointment list call's ``from``, ``till``, ``length`` and
+rows served.
 """
 
 from __future__ import annotations
@@ -292,7 +294,7 @@ def _raw_row(record: dict[str, Any] | None) -> dict[str, Any] | None:
 def build_app(ctx: SandboxContext) -> FastAPI:
     """The EasyAppointments twin for ``ctx`` (state under ``ctx.state["easyappointments"]``)."""
     store = _Store(ctx)
-    ctx.state[SERVICE] = {"store": store}
+    ctx.state[SERVICE] = {"store": store, "appointment_reads": []}
     ctx.stats_hooks[SERVICE] = lambda: {
         "appointments": len(store.appointments),
         "customers": len(store.customers),
@@ -408,8 +410,12 @@ def build_app(ctx: SandboxContext) -> FastAPI:
     @router.get("/appointments")
     async def list_appointments(request: Request) -> Response:
         qp = dict(request.query_params)
-        rows = appointment_rows(qp)
-        return _json(decorate(_page_slice(rows, qp.get("page"), qp.get("length")), qp))
+        page = _page_slice(appointment_rows(qp), qp.get("page"), qp.get("length"))
+        # what each list call asked for and got, so tests can tell a window read from a history read
+        ctx.state[SERVICE]["appointment_reads"].append(
+            {"from": qp.get("from"), "till": qp.get("till"), "length": qp.get("length"), "rows": len(page)}
+        )
+        return _json(decorate(page, qp))
 
     @router.get("/appointments/{item_id}")
     async def show_appointment(item_id: str, request: Request) -> Response:

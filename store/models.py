@@ -296,3 +296,19 @@ class BrevoImportBatch(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceHistory(Base):
+    """How much of a source's booking history the store holds completely (booking insights).
+
+    Every booking of ``source`` starting on or before ``complete_to`` was read, from the source's
+    very first one, by reads that ended at ``read_at``; the next report reads only later days.
+    """
+
+    __tablename__ = "source_history"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    complete_to: Mapped[date] = mapped_column(Date)
+    read_at: Mapped[datetime]
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    api_calls: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
 from insights.facts import compute_facts
 from insights.generate import Ask, InvalidReplyError, Narration, NarratorReply, narrate, parse_tool_input
-from insights.models import AnalysisType, FactSheet
-from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights
+from insights.models import AnalysisType, FactSheet, History
+from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights, is_sparse
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
 from insights.report import Report
 from store.db import session_scope
@@ -63,6 +63,9 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
     not match the insights schema falls back to the
     deterministic narrative and says so in ``notes``, so the report still gets written.
     """
+    if is_sparse(sheet):
+        n = "No bookings" if sheet.bookings == 0 else f"Only {sheet.bookings} booking(s)"
+        return deterministic_narration(sheet, notes=[f"{n} in the window: a plain summary, not narrated."])
     settings = settings or ClaudeSettings()
     if not settings.configured:
         return deterministic_narration(sheet)
@@ -134,6 +137,7 @@ def compute_facts_task(
     as_of: datetime,
     history: pd.DataFrame | None = None,
     tz: str = "UTC",
+    coverage: History | None = None,
 ) -> FactSheet:
     """Facts for the window (pure pandas; see :func:`insights.facts.compute_facts`)."""
     sheet = compute_facts(
@@ -144,6 +148,7 @@ def compute_facts_task(
         as_of=as_of,
         history=history,
         tz=tz,
+        coverage=coverage,
     )
     log.info("computed %d facts from %d bookings", len(sheet.facts), len(bookings))
     return sheet

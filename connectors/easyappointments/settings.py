@@ -47,6 +47,12 @@ class EasyAppointmentsSettings(BaseSettings):
     page_length: int = Field(
         default=1000, ge=1, description="records per page of a list request (the API's `length` parameter)"
     )
+    history_page_length: int = Field(
+        default=20_000,
+        ge=1,
+        description="records per request when booking insights read a whole booking history (few, large pages: "
+        "the rate limit, not the server, is what costs)",
+    )
     rate_limit_requests: int = Field(
         default=100,
         ge=1,

@@ -48,7 +48,7 @@ def test_markdown_has_narrative_tables_and_charts(generated_sheet: FactSheet) ->
     for heading in ("### Overview", "### Demographics", "### Patterns", "### Conversion"):
         assert heading in md
     assert md.count("data:image/svg+xml;base64,") == 3
-    assert "| overview.bookings | Bookings |" in md
+    assert "| overview.bookings | Bookings (every status: booked, cancelled, no-show) |" in md
     # the provider table (with real staff names) is local to the report
     assert "Coach " in md
 

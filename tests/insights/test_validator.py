@@ -176,3 +176,56 @@ def test_validate_insights_splits_in_order(sheet: FactSheet) -> None:
     ok, rejected = validate_insights([bad, good, good], sheet)
     assert ok == [good, good]
     assert rejected[0][0] == bad and "5,000" in rejected[0][1][0]
+
+
+def test_number_words_and_multiples_are_checked(sheet: FactSheet) -> None:
+    # +200% is three times the previous window; +23.4% is not a doubling
+    assert _check(sheet, "Lessons tripled, three times as many as before.", ["patterns.service.lesson"]) == []
+    reasons = _check(sheet, "Bookings doubled on the previous window.", ["overview.bookings"])
+    assert len(reasons) == 1 and "'doubled (x2)'" in reasons[0], reasons
+    assert _check(sheet, "Bookings were twice the previous window.", ["overview.bookings"])
+    assert _check(sheet, "Bookings rose 4-fold.", ["overview.bookings"])
+    # "by half" is a +50% change; 25% is a quarter
+    assert _check(sheet, "The no-show rate rose by a quarter.", ["conversion.no_show_rate"]) == []
+    assert _check(sheet, "The no-show rate rose by half.", ["conversion.no_show_rate"])
+    # cardinals in words are numbers like digits ("one" is left alone: mostly not a count)
+    assert _check(sheet, "Forty bookings were made 1-3 days ahead.", ["patterns.lead_time.1_3_days"]) == []
+    assert _check(sheet, "Fifty bookings were made 1-3 days ahead.", ["patterns.lead_time.1_3_days"])
+    assert _check(sheet, "One service led with 300.", ["patterns.service.lesson"]) == []
+
+
+def test_doubled_for_a_forty_percent_rise_is_dropped_with_the_reason() -> None:
+    """Done-means of issue 16: "doubled" where the fact changed +40% is dropped by the validator."""
+    w = Window(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
+    fact = Fact(
+        id="overview.bookings",
+        label="Bookings",
+        value=140,
+        unit="count",
+        previous=100,
+        change=40.0,
+        change_pct=40.0,
+    )
+    sheet = FactSheet(
+        window=w,
+        previous_window=w.previous(),
+        as_of=datetime(2026, 11, 1, tzinfo=UTC),
+        analysis_types=["overview"],
+        facts=[fact],
+    )
+    doubled = Insight(title="Bookings doubled", text="Bookings rose to 140.", fact_ids=["overview.bookings"])
+    honest = Insight(
+        title="Bookings up 40%", text="Bookings rose to 140 from 100.", fact_ids=["overview.bookings"]
+    )
+    good, bad = validate_insights([doubled, honest], sheet)
+    assert good == [honest]
+    assert bad == [
+        (doubled, ["title: 'doubled (x2)' is not among the numbers of cited facts [overview.bookings]"])
+    ]
+
+
+def test_dates_of_cited_facts_are_grounded(sheet: FactSheet) -> None:
+    first = Fact(id="history.first_booking", label="First booking on record", value="2025-03-04", unit="text")
+    with_history = sheet.model_copy(update={"facts": [*sheet.facts, first]})
+    assert _check(with_history, "The first booking starts on 2025-03-04.", ["history.first_booking"]) == []
+    assert _check(with_history, "The first booking starts on 2025-03-05.", ["history.first_booking"])
