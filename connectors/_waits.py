@@ -44,7 +44,7 @@ class WaitSettings(BaseSettings):
     )
     max_rate_limit_wait_per_provider: dict[str, float] = Field(
         default_factory=dict,
-        description='per-provider overrides of max_rate_limit_wait, as JSON: {"eventbrite": 1800}',
+        description='per-provider overrides of the cap above, as JSON: `{"eventbrite": 1800}`',
     )
 
     def cap(self, provider: str) -> float:

@@ -33,12 +33,16 @@ class Stage:
         return subprocess.Popen(args, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def new_stage(tmp_path: Path, *, scale: int, seed: int, extra: dict[str, str] | None = None) -> Stage:
-    """Serve a world of ``scale`` and migrate a SQLite file; the child's environment points at both."""
+def new_stage(
+    tmp_path: Path, *, scale: int, seed: int, extra: dict[str, str] | None = None, database: str | None = None
+) -> Stage:
+    """Serve a world of ``scale`` and migrate ``database`` (default: a SQLite file); the child's env points at both."""
     from prefect.settings import PREFECT_API_URL
 
-    url = f"sqlite:///{tmp_path / 'engarde.db'}"
-    upgrade(make_engine(url))
+    url = database or f"sqlite:///{tmp_path / 'engarde.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
     sandbox = RunningSandbox(new_context(scale=scale, seed=seed)).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BREVO_", "EVENTBRITE_", "ZOOM_"))}
     env.update(sandbox.env)
@@ -52,6 +56,16 @@ def new_stage(tmp_path: Path, *, scale: int, seed: int, extra: dict[str, str] | 
         }
     )
     return Stage(sandbox=sandbox, env=env)
+
+
+@pytest.fixture
+def fresh_postgres() -> Iterator[str]:
+    """An empty PostgreSQL database of its own (skipped with the reason when there is no server)."""
+    from tests.conftest import POSTGRES_URL, _postgres_database
+
+    if not POSTGRES_URL:
+        pytest.skip("no PostgreSQL server: run scripts/postgres.sh and set TEST_POSTGRES_URL")
+    yield from _postgres_database(POSTGRES_URL)
 
 
 @pytest.fixture
