@@ -60,19 +60,20 @@ def pid_alive(pid: int) -> bool:
 
 
 async def _flow_run_states(runs: list[BrevoSyncRun]) -> dict[str, str]:
-    """The Prefect state type of each run's flow run (those Prefect could tell)."""
+    """The Prefect state type of each run's flow run (those Prefect could tell; pids decide the rest)."""
     states: dict[str, str] = {}
-    ids = {r.flow_run_id for r in runs if r.flow_run_id}
+    ids = {str(r.flow_run_id) for r in runs if r.flow_run_id}
     if not ids:
         return states
-    try:
-        async with get_client() as client:
-            for flow_run_id in ids:
-                flow_run = await client.read_flow_run(UUID(str(flow_run_id)))
-                if flow_run.state is not None:
-                    states[str(flow_run_id)] = flow_run.state.type.value
-    except Exception as exc:
-        get_run_logger().warning("could not read flow run states from Prefect: %s", exc)
+    async with get_client() as client:
+        for flow_run_id in ids:
+            try:
+                flow_run = await client.read_flow_run(UUID(flow_run_id))
+            except Exception as exc:  # unknown to this server, or unreachable
+                get_run_logger().info("flow run %s: state unknown (%s)", flow_run_id, type(exc).__name__)
+                continue
+            if flow_run.state is not None:
+                states[flow_run_id] = flow_run.state.type.value
     return states
 
 

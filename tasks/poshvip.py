@@ -54,7 +54,7 @@ class MappingResult:
 def _type_guess(body: bytes) -> str | None:
     try:
         kind = event_type_of(decode_body(body))
-    except Exception:
+    except Exception:  # only a label for the report: never let it fail the delivery's outcome
         return None
     return kind[:64] if kind else None
 
@@ -75,7 +75,7 @@ def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
             result.unmapped.append(UnmappedItem(stored.id, stored.received_at, kind, exc.reason))
             result.outcomes.append(EventOutcome(stored.id, UNMAPPED, kind, exc.reason))
             continue
-        except Exception as exc:
+        except Exception as exc:  # one poisoned delivery must not stop the others
             kind = _type_guess(stored.body)
             reason = f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}"
             result.unmapped.append(UnmappedItem(stored.id, stored.received_at, kind, reason, FAILED))
