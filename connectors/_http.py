@@ -9,6 +9,8 @@
   backoff with jitter; bounded in attempts and in total time; a 429 without any hint waits
   by the provider's known rate-limit window; never retries a non-idempotent request unless
   the caller says it is safe (a connect error, where nothing was sent, is always safe).
+  Long waits are logged and one run's rate-limit waiting is capped per provider
+  (:mod:`connectors._waits`).
 - :class:`RateLimiter`: per-provider request budgets (N per T seconds), shared by every
   client of that provider in the process.
 - Paginators: page/length (EasyAppointments), continuation (Eventbrite),
@@ -29,6 +31,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 import httpx
+
+from connectors._waits import before_wait
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +89,10 @@ class RateLimitError(ConnectorError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         self.retry_after = retry_after
         super().__init__(message, **kw)
+
+
+class WaitCapReached(RateLimitError):
+    """A rate-limit wait would pass this run's allowance for the provider (see :mod:`connectors._waits`)."""
 
 
 class ServerError(ConnectorError):
@@ -264,6 +272,8 @@ class CallStats:
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
+    #: Seconds waited on rate limits so far (bounded per provider, see :mod:`connectors._waits`).
+    waited: float = 0.0
     by_path: dict[str, int] = field(default_factory=dict)
 
 
@@ -396,6 +406,7 @@ class HttpClient:
                 if isinstance(failure, RateLimitError):
                     failure.retry_after = delay
                 raise failure
+            _bounded_wait(failure, delay, self.stats, self.provider)
             self.stats.retries += 1
             log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempt + 1)
             await self._sleep(delay)
@@ -460,6 +471,17 @@ class HttpClient:
         if status >= 500:
             return ServerError(message or "server error", **kw)
         return ClientError(message or "request refused", **kw)
+
+
+def _bounded_wait(failure: ConnectorError, delay: float, stats: CallStats, provider: str) -> None:
+    """Count and announce a wait about to start; raise :class:`WaitCapReached` if over the run's cap."""
+    refusal = before_wait(
+        failure, delay, stats, provider=provider, rate_limited=isinstance(failure, RateLimitError)
+    )
+    if refusal is not None:
+        raise WaitCapReached(
+            refusal, provider=provider, method=failure.method, path=failure.path, status=failure.status
+        ) from failure
 
 
 def _request_id(headers: httpx.Headers) -> str | None:
@@ -681,6 +703,7 @@ async def call_with_policy(
                 failure.retry_after = delay
             raise failure
         if stats is not None:
+            _bounded_wait(failure, delay, stats, provider)
             stats.retries += 1
         log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempt + 1)
         await sleep(delay)

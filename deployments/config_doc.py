@@ -19,6 +19,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "connectors.zoom:ZoomSettings",
     "connectors.brevo:BrevoSettings",
     "connectors.claude:ClaudeSettings",
+    "connectors._waits:WaitSettings",
     "webhooks.settings:ReceiverSettings",
     "flows.audience_sync:AudienceSettings",
     "flows.poshvip_events:PoshvipFlowSettings",

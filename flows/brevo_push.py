@@ -13,7 +13,8 @@ from audience.sync_plan import import_rows
 from connectors.brevo import BrevoSettings, chunk_rows
 from store.brevo_sync import finish_run, start_run, unfinished_batches
 from store.db import engine_for, session_scope
-from tasks.brevo import BrevoTarget, finish_unfinished, import_chunk, record_opted_out, remove_members
+from tasks.brevo import BrevoTarget, import_chunk, record_opted_out, remove_members
+from tasks.brevo_recovery import finish_unfinished
 
 SENDS = ("create", "update", "remove")
 
@@ -33,13 +34,13 @@ class BrevoPushResult:
 
 
 def needs_push(plan: pd.DataFrame, list_id: int | None) -> bool:
-    """True when the plan sends anything or an interrupted run left chunks to confirm."""
+    """True when the plan sends anything or a run (interrupted, or maybe alive) left chunks unconfirmed."""
     if plan["action"].isin(SENDS).any():
         return True
     if list_id is None:
         return False
     with session_scope(engine_for()) as session:
-        return bool(unfinished_batches(session, list_id))
+        return bool(unfinished_batches(session, list_id) or unfinished_batches(session, list_id, live=True))
 
 
 def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResult:

@@ -4,7 +4,8 @@ Stored, unprocessed deliveries are mapped by the versioned adapter in order of r
 each affected order is re-derived from its whole history into ticket interactions
 (paid / refunded / transferred / attended), stored with the events' outcomes in one
 transaction, and the affected people go down the audience-sync path. Events the adapter
-cannot map stay stored, marked ``unmapped`` with the reason, and are listed in the run's
+cannot map stay stored, marked ``unmapped`` with the reason (``failed`` if mapping one raised
+anything else: each delivery is processed in isolation), and are listed in the run's
 artifact; ``replay=True`` re-processes them (or any window / ids) after an adapter fix.
 Each run publishes revenue analytics (gross, refunds, net, tickets, buyers per event and
 per day) and an admin digest (logged; emailed when ``ADMIN_NOTIFICATION_EMAILS`` is set).
@@ -175,7 +176,8 @@ def digest_text(summary: PoshvipEventsSummary, unmapped: list[UnmappedItem]) -> 
         for r in summary.revenue
     ]
     for item in unmapped[:20]:
-        lines.append(f"Unmapped event #{item.id} ({item.event_type or 'unknown type'}): {item.reason}")
+        label = "Failed" if item.status == "failed" else "Unmapped"
+        lines.append(f"{label} event #{item.id} ({item.event_type or 'unknown type'}): {item.reason}")
     if len(unmapped) > 20:
         lines.append(f"... and {len(unmapped) - 20} more unmapped events (see the run's artifact)")
     return "\n".join(lines)
@@ -255,6 +257,7 @@ def poshvip_events(
                     "id": u.id,
                     "received_at": u.received_at.isoformat(),
                     "event_type": u.event_type,
+                    "status": u.status,
                     "reason": u.reason,
                 }
                 for u in result.unmapped
@@ -270,7 +273,9 @@ def poshvip_events(
             f"{summary.orders} orders, {summary.interactions} interactions, {summary.affected_people} people.\n",
             "### Unmapped events\n",
             _table_md(
-                pd.DataFrame(summary.unmapped_events, columns=["id", "received_at", "event_type", "reason"])
+                pd.DataFrame(
+                    summary.unmapped_events, columns=["id", "received_at", "event_type", "status", "reason"]
+                )
             ),
             _revenue_md("Revenue from this run's events", run_report),
         ]

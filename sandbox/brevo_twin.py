@@ -60,6 +60,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sandbox.framework import FaultProfile, SandboxContext
+from sandbox.hooks import hooks_of
 
 SERVICE = "brevo"
 API_KEY = "xkeysib-sandbox"
@@ -385,6 +386,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
     if not isinstance(state, BrevoState):
         state = ctx.state[SERVICE] = seed_state(ctx)
     ctx.stats_hooks[SERVICE] = state.stats
+    hooks = hooks_of(ctx.state)
     Handler = Callable[[Request, Any], Awaitable[Response]]
 
     def rate(tier: str) -> tuple[bool, dict[str, str]]:
@@ -735,6 +737,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         for list_id in body["listIds"]:
             if int(list_id) not in state.lists:
                 raise ApiError(400, "invalid_parameter", f"List ID {list_id} does not exist")
+        await hooks.reach("brevo.import.received")
         process_id = state.next_id("process", start=100)
         state.processes[process_id] = {
             "id": process_id,
@@ -744,9 +747,25 @@ def build_app(ctx: SandboxContext) -> Starlette:
             "polls": 0,
             "body": body,
         }
+        await hooks.reach("brevo.import.accepted")
         return JSONResponse({"processId": process_id}, status_code=202)
 
+    async def get_processes(request: Request, _: Any) -> Response:
+        # Newest first unless sort=asc; limit at most 50 (Swagger); items as the SDK's stubs show them.
+        limit, offset, order = page(request, default=10, maximum=50)
+        ids = sorted(state.processes, reverse=order != "asc")[offset : offset + limit]
+        items = []
+        for process_id in ids:
+            process = state.processes[process_id]
+            item = {"id": process_id, "name": process["name"], "status": process["status"]}
+            item["created_at"] = _now_iso(process["created"])
+            if process["status"] == "completed":
+                item["completed_at"] = _now_iso(process["completed_at"])
+            items.append(item)
+        return JSONResponse({"count": len(state.processes), "processes": items})
+
     async def get_process(request: Request, _: Any) -> Response:
+        await hooks.reach("brevo.process.polled")
         try:
             process = state.processes[int(request.path_params["process_id"])]
         except (KeyError, ValueError) as exc:
@@ -811,6 +830,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/contacts/{identifier}", "contacts", get_contact),
         ("DELETE", "/contacts/{identifier}", "contacts", delete_contact),
         ("POST", "/contacts", "contacts", create_contact),
+        ("GET", "/processes", "unlisted", get_processes),
         ("GET", "/processes/{process_id}", "unlisted", get_process),
         ("POST", "/smtp/email", "smtp", send_email),
     ]

@@ -7,7 +7,8 @@ its expired-token answer). The framework wraps each twin to count every request 
 (:meth:`Faults.queue`) for tests.
 
 Admin endpoints under ``/_sandbox``: ``GET /stats``, ``POST /faults`` (``{"rate": 0.2}``),
-``POST /faults/queue`` (``{"service": "brevo", "kind": "429", "count": 2}``).
+``POST /faults/queue`` (``{"service": "brevo", "kind": "429", "count": 2}``), ``POST /hooks``
+(a ``SIGKILL`` at a named instant, see :mod:`sandbox.hooks`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.hooks import hooks_of
 from sandbox.world import World
 from webhooks.server import ThreadedServer
 
@@ -186,8 +188,13 @@ def create_sandbox_app(ctx: SandboxContext) -> Starlette:
         ctx.faults.queue(str(body["service"]), str(body["kind"]), int(body.get("count", 1)))
         return JSONResponse({"queued": {k: list(v) for k, v in ctx.faults.queued.items() if v}})
 
+    async def arm_hook(request: Request) -> JSONResponse:
+        hook = hooks_of(ctx.state).arm(await request.json())
+        return JSONResponse({"armed": hook.at, "pid": hook.pid, "nth": hook.nth})
+
     admin = [
         Route("/_sandbox/stats", stats),
+        Route("/_sandbox/hooks", arm_hook, methods=["POST"]),
         Route("/_sandbox/faults", set_faults, methods=["POST"]),
         Route("/_sandbox/faults/queue", queue_fault, methods=["POST"]),
     ]

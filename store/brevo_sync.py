@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import socket
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,6 +80,8 @@ def start_run(
         status="running",
         started_at=datetime.now(UTC),
         counts={},
+        pid=os.getpid(),
+        host=socket.gethostname(),
     )
     session.add(run)
     session.flush()
@@ -130,14 +134,72 @@ def close_batch(session: Session, batch_id: int, *, error: str | None = None) ->
     )
 
 
-def unfinished_batches(session: Session, list_id: int) -> list[BrevoImportBatch]:
-    """Chunks a crashed run sent (Brevo has a process id) but never confirmed."""
-    return list(
-        session.scalars(
-            select(BrevoImportBatch)
-            .where(BrevoImportBatch.list_id == list_id, BrevoImportBatch.status == "sent")
-            .order_by(BrevoImportBatch.id)
+def unfinished_batches(
+    session: Session,
+    list_id: int,
+    *,
+    live: bool = False,
+    unanswered: bool = False,
+    besides: int | None = None,
+) -> list[BrevoImportBatch]:
+    """Chunks never confirmed: sent (Brevo gave a process id) or maybe sent (``sending``).
+
+    A ``sending`` chunk has no process id: its run died between recording it and reading
+    Brevo's answer, so Brevo may or may not have started an import for it. By default only
+    chunks of runs no longer ``running`` (see :func:`mark_dead_runs`); with ``live``, only
+    those of running runs other than ``besides``. ``unanswered`` keeps ``sending`` ones only.
+    """
+    query = (
+        select(BrevoImportBatch)
+        .join(BrevoSyncRun, BrevoSyncRun.id == BrevoImportBatch.run_id)
+        .where(
+            BrevoImportBatch.list_id == list_id,
+            BrevoImportBatch.status.in_(["sending"] if unanswered else ["sending", "sent"]),
+            (BrevoSyncRun.status == "running") if live else (BrevoSyncRun.status != "running"),
         )
+        .order_by(BrevoImportBatch.created_at, BrevoImportBatch.id)
+    )
+    if besides is not None:
+        query = query.where(BrevoSyncRun.id != besides)
+    return list(session.scalars(query))
+
+
+def running_runs(session: Session) -> list[BrevoSyncRun]:
+    """Sync runs whose row says ``running`` (alive, or killed before they could say otherwise)."""
+    return list(session.scalars(select(BrevoSyncRun).where(BrevoSyncRun.status == "running")))
+
+
+def mark_dead_runs(session: Session, why_dead: Callable[[BrevoSyncRun], str | None]) -> list[int]:
+    """Mark ``crashed`` every running row for which ``why_dead`` gives a reason; returns their ids.
+
+    Their unconfirmed chunks then become :func:`unfinished_batches` of the next push.
+    """
+    dead = []
+    for run in running_runs(session):
+        reason = why_dead(run)
+        if reason is None:
+            continue
+        run.status = "crashed"
+        run.finished_at = datetime.now(UTC)
+        run.error = reason
+        dead.append(run.id)
+    session.flush()
+    return dead
+
+
+def claimed_process_ids(session: Session) -> set[int]:
+    """Every Brevo process id one of our chunks is known to own."""
+    return set(
+        session.scalars(select(BrevoImportBatch.process_id).where(BrevoImportBatch.process_id.is_not(None)))
+    )
+
+
+def mark_batch_not_sent(session: Session, batch_id: int, reason: str) -> None:
+    """Brevo never started an import for this chunk: its rows are still to send (they have no sync state)."""
+    session.execute(
+        update(BrevoImportBatch)
+        .where(BrevoImportBatch.id == batch_id)
+        .values(status="not_sent", finished_at=datetime.now(UTC), error=reason)
     )
 
 

@@ -178,11 +178,14 @@ class BrevoSyncRun(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     list_id: Mapped[int | None] = mapped_column(Integer)
     dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed
+    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed|crashed
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     counts: Mapped[dict[str, Any]]
     error: Mapped[str | None] = mapped_column(Text)
+    #: The process that ran it, so a later run can tell a live run from a killed one.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class BrevoRejection(Base):
@@ -290,7 +293,7 @@ class BrevoImportBatch(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("brevo_sync_runs.id"), index=True)
     list_id: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # sending|sent|done|failed
+    status: Mapped[str] = mapped_column(String(16), index=True)  # sending|sent|done|failed|not_sent
     process_id: Mapped[int | None] = mapped_column(Integer)
     rows: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

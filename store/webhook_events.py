@@ -23,7 +23,9 @@ from store.models import WebhookEvent
 PENDING = "pending"
 PROCESSED = "processed"
 UNMAPPED = "unmapped"
-STATUSES = (PENDING, PROCESSED, UNMAPPED)
+#: Processing it raised something the adapter did not foresee (a bug); replayable after a fix.
+FAILED = "failed"
+STATUSES = (PENDING, PROCESSED, UNMAPPED, FAILED)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Thin tasks around the Brevo connector: pre-flight, one import chunk, list removals, unfinished chunks."""
+"""Thin tasks around the Brevo connector: pre-flight, one import chunk, list removals."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from store.brevo_sync import (
     record_pushed,
     record_rejections,
     resolve_rejections,
-    unfinished_batches,
 )
 from store.connections import brevo_target_cache, remember_brevo_target
 from store.db import engine_for, session_scope
@@ -95,7 +94,7 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
     return target
 
 
-def _apply_report(
+def apply_report(
     batch_id: int, list_id: int, run_id: int, pairs: list[tuple[str, str]], result: ImportResult
 ) -> ChunkResult:
     """Record what Brevo accepted (their new hash) and refused (retried next run); close the batch."""
@@ -123,7 +122,8 @@ async def import_chunk(
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
 
     The import POST is never retried after a server error (Brevo may have started it); a
-    chunk Brevo did accept is confirmed by :func:`finish_unfinished` if this run dies.
+    chunk Brevo did (or may have) accepted is reconciled by
+    :func:`tasks.brevo_recovery.finish_unfinished` if this run dies.
     """
     pairs = [(str(r["email"]), str(r["payload_hash"])) for r in rows]
     contacts = [{"email": r["email"], "attributes": r["attributes"]} for r in rows]
@@ -137,38 +137,7 @@ async def import_chunk(
             with session_scope(engine_for()) as session:
                 mark_batch_sent(session, batch_id, pending.process_id)
         result = await brevo.finish_import(pending)
-    return _apply_report(batch_id, list_id, run_id, pairs, result)
-
-
-@task(name="brevo-finish-unfinished")
-async def finish_unfinished(list_id: int, run_id: int) -> ChunkResult:
-    """Confirm chunks an interrupted run had sent: read their process reports instead of importing again."""
-    with session_scope(engine_for()) as session:
-        batches = [
-            (b.id, int(b.process_id or 0), [(str(e), str(h)) for e, h in b.rows["rows"]])
-            for b in unfinished_batches(session, list_id)
-        ]
-    total = ChunkResult()
-    if not batches:
-        return total
-    async with BrevoClient(BrevoSettings()) as brevo:
-        for batch_id, process_id, pairs in batches:
-            pending = ImportResult(
-                process_id=process_id,
-                status="queued",
-                rows_sent=len(pairs),
-                body_bytes=0,
-                sent_emails=[e for e, _ in pairs],
-            )
-            part = _apply_report(batch_id, list_id, run_id, pairs, await brevo.finish_import(pending))
-            total.accepted += part.accepted
-            total.confirmed.extend(part.confirmed)
-            total.rejected.extend(part.rejected)
-        total.api_calls = brevo.stats.requests
-    get_run_logger().info(
-        "confirmed %d chunk(s) sent by an interrupted run (%d people)", len(batches), total.accepted
-    )
-    return total
+    return apply_report(batch_id, list_id, run_id, pairs, result)
 
 
 def record_opted_out(plan_rows: pd.DataFrame, list_id: int, run_id: int) -> None:

@@ -18,6 +18,7 @@ from connectors.poshvip import UnmappableEvent, decode_body, event_type_of, map_
 from store.db import session_scope
 from store.interactions import upsert_interactions
 from store.webhook_events import (
+    FAILED,
     PENDING,
     PROCESSED,
     UNMAPPED,
@@ -32,12 +33,13 @@ PROVIDER = "poshvip"
 
 @dataclass(frozen=True, slots=True)
 class UnmappedItem:
-    """A stored event the adapter could not map, and why."""
+    """A stored event the adapter could not map (or that failed to process), and why."""
 
     id: int
     received_at: datetime
     event_type: str | None
     reason: str
+    status: str = UNMAPPED
 
 
 @dataclass
@@ -52,13 +54,18 @@ class MappingResult:
 def _type_guess(body: bytes) -> str | None:
     try:
         kind = event_type_of(decode_body(body))
-    except UnmappableEvent:
+    except Exception:  # only a label for the report: never let it fail the delivery's outcome
         return None
     return kind[:64] if kind else None
 
 
 def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
-    """Run the adapter over stored events (pure; order of receipt kept)."""
+    """Run the adapter over stored events, each in isolation (pure; order of receipt kept).
+
+    A body the adapter cannot map is ``unmapped`` with its reason; anything else raised while
+    mapping one delivery (an adapter bug) marks that delivery ``failed`` with the error, and the
+    others go on. Both are listed in the run's artifact and digest and can be replayed.
+    """
     result = MappingResult()
     for stored in events:
         try:
@@ -67,6 +74,12 @@ def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
             kind = _type_guess(stored.body)
             result.unmapped.append(UnmappedItem(stored.id, stored.received_at, kind, exc.reason))
             result.outcomes.append(EventOutcome(stored.id, UNMAPPED, kind, exc.reason))
+            continue
+        except Exception as exc:  # one poisoned delivery must not stop the others
+            kind = _type_guess(stored.body)
+            reason = f"could not be processed: {type(exc).__name__}: {str(exc)[:200]}"
+            result.unmapped.append(UnmappedItem(stored.id, stored.received_at, kind, reason, FAILED))
+            result.outcomes.append(EventOutcome(stored.id, FAILED, kind, reason))
             continue
         result.mapped.append(ReceivedEvent(stored.id, stored.received_at, event))
         result.outcomes.append(EventOutcome(stored.id, PROCESSED, event.event_type, None))
@@ -85,11 +98,12 @@ def select_poshvip_events(
     """The stored events to process, in order of receipt.
 
     Normal runs take pending events (optionally within the window / ids). A replay takes every
-    event in the window / ids whatever its status, or, with neither given, all unmapped events.
+    event in the window / ids whatever its status, or, with neither given, all unmapped and
+    failed events.
     """
     statuses: tuple[str, ...] | None = (PENDING,)
     if replay:
-        statuses = None if (received_from or received_to or event_ids) else (UNMAPPED,)
+        statuses = None if (received_from or received_to or event_ids) else (UNMAPPED, FAILED)
     with session_scope(engine) as session:
         events = select_events(
             session,

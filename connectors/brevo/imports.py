@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -161,6 +163,39 @@ class ImportsMixin(BrevoBase):
             error=getattr(resp, "error", None),
         )
 
+    async def list_import_processes(self, since: datetime, *, max_pages: int = 10) -> list[ProcessReport]:
+        """Import processes (``IMPORTUSER``) Brevo created at or after ``since``, oldest first.
+
+        ``GET /processes`` newest first, 50 a page (Brevo's maximum), until a page reaches
+        past ``since``; at most ``max_pages`` calls (an unlisted endpoint: 100 calls/h).
+        A process whose answer carries no ``created_at`` is kept (the caller matches by id).
+        """
+        found: list[ProcessReport] = []
+        for page in range(max_pages):
+            offset = 50 * page
+            resp = await self._call(
+                "GET",
+                "/processes",
+                functools.partial(self.sdk.process.get_processes, limit=50, offset=offset, sort="desc"),
+                limiter=self._unlisted_limiter,
+            )
+            items = list(resp.processes or [])
+            older = False
+            for item in items:
+                created = _created_at(item)
+                if created is not None and created < since:
+                    older = True
+                    continue
+                if str(item.name) == "IMPORTUSER":
+                    found.append(
+                        ProcessReport(
+                            id=item.id, name="IMPORTUSER", status=str(item.status), created_at=created
+                        )
+                    )
+            if older or len(items) < 50 or offset + 50 >= int(resp.count or 0):
+                break
+        return sorted(found, key=lambda p: p.id)
+
     async def wait_for_process(self, process_id: int) -> ProcessReport:
         """Poll a process until it is completed, failed or cancelled.
 
@@ -236,6 +271,18 @@ class ImportsMixin(BrevoBase):
             rng=self._rng,
         )
         return _emails_from_csv(response.text)
+
+
+def _created_at(item: Any) -> datetime | None:
+    """A process's ``created_at`` (an extra field of the SDK's model), as an aware datetime."""
+    raw = getattr(item, "created_at", None) or (getattr(item, "model_extra", None) or {}).get("created_at")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _emails_from_csv(text: str) -> list[str]:

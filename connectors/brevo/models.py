@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -105,6 +106,8 @@ class ProcessReport(_Record):
     import_report: dict[str, str | int | None] = Field(default_factory=dict)
     error: str | None = None
     polls: int = 0
+    #: When Brevo created it (``GET /processes`` answers carry it; None if absent).
+    created_at: datetime | None = None
 
 
 class ImportResult(_Record):

@@ -7,12 +7,18 @@ whose event type or essential fields cannot be found raises :class:`UnmappableEv
 with a reason an admin can act on; the raw event stays stored and is re-processed
 (``replay``) once this adapter learns its shape. Bump :data:`ADAPTER_VERSION` whenever
 a mapping changes.
+
+Decoding is bounded: a body over :data:`MAX_BODY_BYTES` or nested deeper than
+:data:`MAX_DEPTH` is refused before ``json.loads`` sees it (1,000 nested arrays would
+otherwise raise ``RecursionError``), and numbers must be finite and plausible, so no
+input raises anything but :class:`UnmappableEvent`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -20,6 +26,15 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict
 
 ADAPTER_VERSION: Final = 1
+#: Largest body decoded (the receiver stores at most 1 MiB by default).
+MAX_BODY_BYTES: Final = 1024 * 1024
+#: Deepest nesting of objects and arrays decoded (real payloads nest 3 or 4 levels).
+MAX_DEPTH: Final = 32
+#: Largest ticket quantity and absolute amount believed; beyond, the field is treated as absent.
+MAX_QUANTITY: Final = 100_000
+MAX_AMOUNT: Final = 1e12
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKETS = re.compile(rb"[\[\]{}]")
 
 EventType = Literal[
     "purchase.created", "purchase.updated", "purchase.refunded", "ticket.transferred", "ticket.checked_in"
@@ -178,9 +193,10 @@ def _number(value: Any) -> float | None:
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
-    except (TypeError, ValueError):
+        number = float(str(value).replace(",", "")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) and abs(number) <= MAX_AMOUNT else None
 
 
 def _when(value: Any) -> datetime | None:
@@ -229,19 +245,39 @@ def _quantity(value: Any) -> int | None:
     if isinstance(value, list):
         return len(value)
     number = _number(value)
-    return int(number) if number is not None and number >= 0 else None
+    return int(number) if number is not None and 0 <= number <= MAX_QUANTITY else None
 
 
 # --------------------------------------------------------------------------- public
 
 
+def nesting_depth(body: bytes) -> int:
+    """How deep objects and arrays nest in ``body`` (brackets inside strings ignored), cheaply."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_STRINGS.sub(b"", body)):
+        if match.group() in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
 def decode_body(body: bytes) -> dict[str, Any]:
-    """The body as a JSON object, or :class:`UnmappableEvent` saying why it is not one."""
+    """The body as a JSON object, or :class:`UnmappableEvent` saying why it is not one.
+
+    Bounded: larger than :data:`MAX_BODY_BYTES` or nested deeper than :data:`MAX_DEPTH` is refused.
+    """
     if not body.strip():
         raise UnmappableEvent("empty body")
+    if len(body) > MAX_BODY_BYTES:
+        raise UnmappableEvent(f"body of {len(body):,} bytes is larger than {MAX_BODY_BYTES:,}")
+    depth = nesting_depth(body)
+    if depth > MAX_DEPTH:
+        raise UnmappableEvent(f"body nests {depth} levels deep (at most {MAX_DEPTH} are decoded)")
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise UnmappableEvent(f"body is not JSON ({type(exc).__name__})") from None
     if not isinstance(payload, dict):
         raise UnmappableEvent(f"body is JSON {type(payload).__name__}, not an object")

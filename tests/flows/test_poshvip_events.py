@@ -119,7 +119,12 @@ def test_every_event_type_the_transfer_chain_and_unmapped(db: tuple[str, Engine]
     assert any("unknown event type 'purchase.completed'" in r for r in reasons.values())
     assert any("not JSON" in r for r in reasons.values())
     with session_scope(engine) as session:
-        assert count_events(session, provider="poshvip") == {"pending": 0, "processed": 8, "unmapped": 2}
+        assert count_events(session, provider="poshvip") == {
+            "pending": 0,
+            "processed": 8,
+            "unmapped": 2,
+            "failed": 0,
+        }
         unmapped = select_events(session, provider="poshvip", statuses=["unmapped"])
     assert unmapped[0].event_type == "purchase.completed" and "unknown event type" in (
         unmapped[0].error or ""

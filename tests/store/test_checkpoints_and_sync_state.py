@@ -7,14 +7,19 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine
 
 from store.brevo_sync import (
+    claimed_process_ids,
     close_batch,
+    finish_run,
     load_sync_state,
+    mark_batch_not_sent,
     mark_batch_sent,
+    mark_dead_runs,
     open_batch,
     open_rejections,
     record_pushed,
     record_rejections,
     resolve_rejections,
+    running_runs,
     start_run,
     unfinished_batches,
 )
@@ -61,6 +66,12 @@ def test_sync_state_batches_and_rejections(engine: Engine) -> None:
         batch = open_batch(s, run_id=run, list_id=7, rows=[("a@x.org", "h1"), ("b@x.org", "h2")])
         mark_batch_sent(s, batch, 42)
     with session_scope(engine) as s:
+        # A live run's chunks are its own; once its run is over they are the next run's to confirm.
+        assert unfinished_batches(s, 7) == []
+        assert [b.id for b in unfinished_batches(s, 7, live=True)] == [batch]
+        assert unfinished_batches(s, 7, live=True, besides=run) == []
+        finish_run(s, run, counts={}, error="KeyboardInterrupt")
+    with session_scope(engine) as s:
         pending = unfinished_batches(s, 7)
         assert [(b.process_id, b.rows["rows"]) for b in pending] == [
             (42, [["a@x.org", "h1"], ["b@x.org", "h2"]])
@@ -77,3 +88,25 @@ def test_sync_state_batches_and_rejections(engine: Engine) -> None:
         state = load_sync_state(s, 7)
         assert state.to_dict("records") == [{"email": "a@x.org", "payload_hash": "h1", "on_list": False}]
         assert open_rejections(s) == set()
+
+
+def test_dead_runs_are_marked_and_their_unanswered_chunks_found(engine: Engine) -> None:
+    with session_scope(engine) as s:
+        dead = start_run(s, flow="audience-sync", list_id=7, dry_run=False, flow_run_id=None)
+        alive = start_run(s, flow="audience-sync", list_id=7, dry_run=False, flow_run_id=None)
+        unknown = open_batch(s, run_id=dead, list_id=7, rows=[("a@x.org", "h1")])
+        open_batch(s, run_id=alive, list_id=7, rows=[("b@x.org", "h2")])
+        confirmed = open_batch(s, run_id=dead, list_id=7, rows=[("c@x.org", "h3")])
+        mark_batch_sent(s, confirmed, 9)
+        close_batch(s, confirmed)
+    with session_scope(engine) as s:
+        assert {r.id for r in running_runs(s)} == {dead, alive}
+        assert mark_dead_runs(s, lambda r: "process 1 is gone" if r.id == dead else None) == [dead]
+    with session_scope(engine) as s:
+        assert [r.id for r in running_runs(s)] == [alive]
+        assert [(b.id, b.status) for b in unfinished_batches(s, 7)] == [(unknown, "sending")]
+        assert len(unfinished_batches(s, 7, live=True, unanswered=True)) == 1
+        assert claimed_process_ids(s) == {9}
+        mark_batch_not_sent(s, unknown, "never received")
+    with session_scope(engine) as s:
+        assert unfinished_batches(s, 7) == []

@@ -1,0 +1,108 @@
+"""Long waits visible and bounded: what a retry is about to wait for, why, until when; and a cap.
+
+Order, and why:
+
+1. **The run's allowance first.** Waits on a provider's rate limit add up in the client's
+   :class:`~connectors._http.CallStats` (one client per provider per extraction). A wait that
+   would take the total past the provider's cap (``ENGARDE_MAX_RATE_LIMIT_WAIT``, or its entry
+   in ``ENGARDE_MAX_RATE_LIMIT_WAIT_PER_PROVIDER``) is not waited:
+   :class:`~connectors._http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
+   extraction returns an incomplete source whose checkpoint does not advance.
+2. **Then a long wait is announced** (at least :data:`LONG_WAIT_SECONDS`): a warning naming the
+   call, the reason and the UTC time it will end, in the Prefect run's log when in a run (the
+   run page shows it; the terminal gets it on stderr, never mixed into ``--json`` on stdout),
+   else through :mod:`logging`. A silent 15-minute wait looks exactly like a hung run.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = logging.getLogger("connectors.waits")
+
+#: Waits at least this long are logged.
+LONG_WAIT_SECONDS = 5.0
+
+
+class WaitSettings(BaseSettings):
+    """How long one run may wait, in total, on one provider's rate limits."""
+
+    model_config = SettingsConfigDict(env_prefix="ENGARDE_", extra="ignore")
+
+    max_rate_limit_wait: float = Field(
+        default=600.0,
+        ge=0,
+        description="seconds one run may wait in total on a provider's rate limits before leaving "
+        "that source for the next run",
+    )
+    max_rate_limit_wait_per_provider: dict[str, float] = Field(
+        default_factory=dict,
+        description='per-provider overrides of the cap above, as JSON: `{"eventbrite": 1800}`',
+    )
+
+    def cap(self, provider: str) -> float:
+        """The cap for ``provider``, in seconds."""
+        return self.max_rate_limit_wait_per_provider.get(provider, self.max_rate_limit_wait)
+
+
+class _Waited(Protocol):
+    waited: float
+
+
+def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The Prefect run's logger when called inside a flow or task run, else this module's logger.
+
+    Prefect is looked up lazily so connectors keep working (and importing) without it.
+    """
+    try:
+        from prefect.context import FlowRunContext, TaskRunContext
+        from prefect.logging import get_run_logger
+    except ImportError:  # pragma: no cover - Prefect is a dependency of the project
+        return log
+    if FlowRunContext.get() is None and TaskRunContext.get() is None:
+        return log
+    return get_run_logger()
+
+
+def before_wait(
+    failure: Exception,
+    delay: float,
+    stats: _Waited,
+    *,
+    provider: str,
+    rate_limited: bool,
+    now: Callable[[], float] = time.time,
+) -> str | None:
+    """Account for a wait of ``delay`` s about to start after ``failure``, and announce it when long.
+
+    Returns why the wait must not happen instead (nothing is counted then) when it is on a
+    rate limit and would take ``stats.waited`` past the provider's cap; else None.
+    """
+    if rate_limited:
+        cap = WaitSettings().cap(provider)
+        if stats.waited + delay > cap:
+            return (
+                f"gave up waiting on {provider}'s rate limit: another {delay:.0f} s would take this run "
+                f"past its {cap:.0f} s allowance ({stats.waited:.0f} s waited already); "
+                "the rest is left for the next run"
+            )
+        stats.waited += delay
+    if delay >= LONG_WAIT_SECONDS:
+        until = datetime.fromtimestamp(now() + delay, UTC)
+        kind = "rate limit" if rate_limited else "error"
+        run_logger().warning(
+            "%s: waiting %.0f s, until %s UTC, before retrying (%s: %s)",
+            provider,
+            delay,
+            until.strftime("%Y-%m-%d %H:%M:%S"),
+            kind,
+            failure,
+        )
+    return None

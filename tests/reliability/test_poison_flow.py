@@ -1,0 +1,109 @@
+"""``poshvip-events`` with poisoned deliveries stored among good ones: the run goes on, the poison is listed.
+
+The old failure: one correctly signed body of 1,000 nested JSON arrays made every later run
+exit with ``RecursionError`` and left every later delivery pending.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import tasks.poshvip as tasks_poshvip
+from connectors.poshvip import dedupe_key
+from connectors.poshvip.adapter import map_event
+from flows.poshvip_events import poshvip_events
+from store.db import make_engine, session_scope
+from store.migrate import upgrade
+from store.webhook_events import count_events, insert_delivery
+from tests.reliability.test_poison import GOOD, envelopes, json_values
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+NESTED = b"[" * 1000 + b"]" * 1000
+
+
+@pytest.fixture(autouse=True)
+def _prefect(prefect_harness: None) -> None:
+    return None
+
+
+def store_bodies(url: str, bodies: list[bytes]) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    with session_scope(engine) as session:
+        for i, body in enumerate(bodies):
+            insert_delivery(
+                session,
+                provider="poshvip",
+                event_key=f"{i}:{dedupe_key(body)}",
+                body=body,
+                received_at=T0 + timedelta(seconds=i),
+            )
+    engine.dispose()
+
+
+def counts(url: str) -> dict[str, int]:
+    engine = make_engine(url)
+    with session_scope(engine) as session:
+        out = count_events(session, provider="poshvip")
+    engine.dispose()
+    return out
+
+
+def test_nested_arrays_do_not_stop_the_flow_and_are_listed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'poison.db'}"
+    store_bodies(url, [NESTED, json.dumps(GOOD).encode()])
+
+    summary = poshvip_events(sync_audience=False, database_url=url)
+
+    assert (summary.processed, summary.unmapped) == (1, 1)
+    assert "1000 levels deep" in summary.unmapped_events[0]["reason"]
+    assert counts(url)["pending"] == 0
+    # The next run has nothing left to trip on.
+    assert poshvip_events(sync_audience=False, database_url=url).selected == 0
+
+
+def test_a_failed_delivery_is_replayed_after_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = f"sqlite:///{tmp_path / 'replay.db'}"
+    other = {**GOOD, "id": "evt_other", "data": {**GOOD["data"], "order": {"id": "o-2", "total": 5}}}
+    store_bodies(url, [json.dumps(GOOD).encode(), json.dumps(other).encode()])
+
+    def broken(body: bytes) -> Any:
+        if b"evt_other" in body:
+            raise KeyError("total")
+        return map_event(body)
+
+    monkeypatch.setattr(tasks_poshvip, "map_event", broken)
+    first = poshvip_events(sync_audience=False, database_url=url)
+    assert (first.processed, first.unmapped) == (1, 1)
+    assert first.unmapped_events[0]["status"] == "failed"
+    assert "KeyError" in first.unmapped_events[0]["reason"]
+
+    monkeypatch.undo()  # the fix
+    replayed = poshvip_events(replay=True, sync_audience=False, database_url=url)
+    assert (replayed.selected, replayed.processed, replayed.unmapped) == (1, 1, 0)
+    assert counts(url)["processed"] == 2
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.binary(max_size=100) | (json_values | envelopes).map(lambda v: json.dumps(v).encode()), max_size=6
+    )
+)
+def test_poshvip_events_processes_the_good_delivery_whatever_is_stored_beside_it(bodies: list[bytes]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'any.db'}"
+        store_bodies(url, [*bodies, NESTED, json.dumps(GOOD).encode()])
+        summary = poshvip_events(sync_audience=False, database_url=url)
+        assert summary.selected == len(bodies) + 2
+        assert summary.processed + summary.unmapped == summary.selected
+        assert summary.processed >= 1
+        assert counts(url)["pending"] == 0
