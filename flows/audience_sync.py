@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from audience.segments import SegmentThresholds
 from audience.windows import incremental_window
 from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
+from flows.failures import ParameterError, explains_failures
 from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
@@ -22,6 +23,7 @@ from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
 from tasks.event_lists import EventListResult, plan_event_list_sync, sync_event_lists
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
+from tasks.preflight import require_settings
 from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
@@ -181,6 +183,7 @@ async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: Brevo
 
 
 @flow(name="audience-sync", log_prints=False)
+@explains_failures
 async def audience_sync(
     date_from: date | None = None,
     date_to: date | None = None,
@@ -205,7 +208,8 @@ async def audience_sync(
     chosen = configured_sources() if sources is None else list(sources)
     unknown = sorted(set(chosen) - set(ALL_SOURCES))
     if unknown:
-        raise ValueError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
+        raise ParameterError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
+    require_settings(*chosen, *([] if dry_run else ["brevo"]))
     windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
 
     futures = {
