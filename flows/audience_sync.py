@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger
-from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.artifacts import acreate_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +19,7 @@ from flows.failures import ParameterError, explains_failures
 from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
+from tasks.audience_report import publish_audience_report
 from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
 from tasks.event_lists import EventListResult, plan_event_list_sync, sync_event_lists
 from tasks.eventbrite import changed_since_with_lookback
@@ -158,11 +159,11 @@ def _incremental_kw(source: str, date_from: date | None, settings: AudienceSetti
     return {"changed_since": changed_since_with_lookback(mark_start, settings.lookback_days)}
 
 
-async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:
-    await acreate_markdown_artifact(
-        key="audience-sync-summary",
-        markdown="```\n" + summary.render() + "\n```",
-        description="audience-sync: counts per source, segment and Brevo action",
+async def _publish(
+    summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult, *, record: bool
+) -> None:
+    await publish_audience_report(
+        summary.model_dump(mode="json"), record=record, flow_run_id=str(flow_run.get_id() or "")
     )
     if push.rejected:
         await acreate_table_artifact(
@@ -287,6 +288,6 @@ async def audience_sync(
         ),
         api_calls=api_calls,
     )
-    await _publish(summary, plan, push)
+    await _publish(summary, plan, push, record=not dry_run and emails is None)
     logger.info("\n%s", summary.render())
     return summary
