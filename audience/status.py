@@ -9,10 +9,12 @@ instance with different words can be handled by configuration, not code.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+if TYPE_CHECKING:  # pandas is imported by the functions that need it: `engarde appointments` must start fast
+    import pandas as pd
 
 
 class StatusMapping(BaseModel):
@@ -60,6 +62,22 @@ def _map_one(
     return default
 
 
+def _rules(mapping: StatusMapping) -> list[tuple[re.Pattern[str] | None, str | None]]:
+    return [
+        (_matcher(mapping.cancelled), "cancelled"),
+        (_matcher(mapping.no_show), "no_show"),
+        (_matcher(mapping.dropped), None),
+    ]
+
+
+def map_status(raw: str | None, mapping: StatusMapping | None = None) -> str | None:
+    """One raw status text mapped as :func:`map_booking_status` does; None means not a booking."""
+    mapping = mapping or StatusMapping()
+    if raw is None or not raw.strip():
+        return mapping.default
+    return _map_one(raw, _rules(mapping), mapping.default)
+
+
 def map_booking_status(statuses: pd.Series, mapping: StatusMapping | None = None) -> pd.Series:
     """Map raw EasyAppointments status text to ``cancelled`` / ``no_show`` / ``booked``.
 
@@ -69,12 +87,11 @@ def map_booking_status(statuses: pd.Series, mapping: StatusMapping | None = None
     collapsed before matching, so "No  show" matches "no show". Work is done once per
     distinct raw value.
     """
+    import numpy as np
+    import pandas as pd
+
     mapping = mapping or StatusMapping()
-    rules: list[tuple[re.Pattern[str] | None, str | None]] = [
-        (_matcher(mapping.cancelled), "cancelled"),
-        (_matcher(mapping.no_show), "no_show"),
-        (_matcher(mapping.dropped), None),
-    ]
+    rules = _rules(mapping)
     codes, uniques = pd.factorize(statuses, use_na_sentinel=True)
     mapped = [_map_one(str(u), rules, mapping.default) for u in np.asarray(uniques, dtype=object)]
     lookup = np.array([*mapped, mapping.default], dtype=object)

@@ -18,6 +18,8 @@ app = typer.Typer(
     help="En Garde audience pipelines: Prefect flows from bookings, tickets and webinars to Brevo and insights.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # locals may hold secrets
+    rich_markup_mode=None,  # plain help: importing rich would cost more than the whole 0.3 s start budget
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -29,7 +31,13 @@ def _main(
         Path | None,
         typer.Option("--env-file", help="Read KEY=VALUE settings from this file (the environment wins)."),
     ] = None,
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show the traceback of failures an admin can fix (or ENGARDE_DEBUG=1)."),
+    ] = False,
 ) -> None:
+    if debug:
+        os.environ["ENGARDE_DEBUG"] = "1"
     if env_file is not None:
         runtime.load_env_file(env_file)
     runtime.apply_defaults()
@@ -89,20 +97,19 @@ def run_flow(
     as_json: Annotated[bool, typer.Option("--json", help="Print the flow's result as JSON.")] = False,
 ) -> None:
     """Run one flow now, through Prefect, and print its summary."""
+    from deployments.cli_errors import quiet_console, validate_parameters
     from deployments.flows_index import load_flow
-    from store.db import DatabaseNotMigrated
 
     try:
         flow_obj = load_flow(flow)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    try:
-        result = flow_obj(**_parse_params(param or []))
-        if inspect.iscoroutine(result):
-            result = asyncio.run(result)
-    except DatabaseNotMigrated as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(2) from exc
+    params = _parse_params(param or [])
+    validate_parameters(flow_obj, params)  # a bad value is refused before any run is created
+    quiet_console()
+    result = flow_obj(**params)
+    if inspect.iscoroutine(result):
+        result = asyncio.run(result)
     _print_result(result, as_json)
 
 
@@ -190,7 +197,9 @@ app.add_typer(cli_eventbrite.app, name="eventbrite")
 
 def main() -> None:
     """Entry point of the ``engarde`` console script."""
-    app()
+    from deployments.cli_errors import run_cli
+
+    run_cli(app)
 
 
 if __name__ == "__main__":

@@ -14,21 +14,18 @@ import json
 import sys
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from audience.status import map_booking_status
-from connectors._http import ConnectorError
-from connectors.easyappointments import (
-    Appointment,
-    Customer,
-    EasyAppointmentsClient,
-    EasyAppointmentsSettings,
-    Provider,
-    Service,
-)
+if TYPE_CHECKING:  # imported when the command runs: the CLI must start fast
+    from connectors.easyappointments import (
+        Appointment,
+        Customer,
+        EasyAppointmentsSettings,
+        Provider,
+        Service,
+    )
 
 app = typer.Typer(help="EasyAppointments bookings.", no_args_is_help=False, add_completion=False)
 
@@ -50,12 +47,13 @@ def _rows(
     providers: dict[int, Provider],
     settings: EasyAppointmentsSettings,
 ) -> list[dict[str, Any]]:
-    import pandas as pd
+    from audience.status import StatusMapping, map_status
 
-    mapped = map_booking_status(pd.Series([a.status for a in appointments], dtype="object"))
+    mapping = StatusMapping()
     zone = settings.zone
     rows = []
-    for appointment, status in zip(appointments, mapped.tolist(), strict=True):
+    for appointment in appointments:
+        status = map_status(appointment.status, mapping)
         customer = customers.get(appointment.customerId or -1)
         service = services.get(appointment.serviceId or -1)
         provider = providers.get(appointment.providerId or -1)
@@ -64,7 +62,7 @@ def _rows(
                 "id": appointment.id,
                 "start": appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
                 "end": appointment.end.astimezone(zone).strftime("%Y-%m-%d %H:%M") if appointment.end else "",
-                "status": "draft" if status is pd.NA or status is None else status,
+                "status": "draft" if status is None else status,
                 "status_raw": appointment.status or "",
                 "service": service.name if service and service.name else "",
                 "provider": provider.full_name if provider else "",
@@ -94,6 +92,8 @@ async def _fetch(
     page: int | None,
     page_size: int,
 ) -> tuple[list[dict[str, Any]], int]:
+    from connectors.easyappointments import EasyAppointmentsClient
+
     async with EasyAppointmentsClient(settings) as ea:
         services = {s.id: s for s in await ea.list_services()}
         providers = {p.id: p for p in await ea.list_providers()}
@@ -178,16 +178,12 @@ def appointments(
     date_till = date_till or today + timedelta(days=30)
     if date_from > date_till:
         raise typer.BadParameter("--from is after --till")
-    try:
-        settings = EasyAppointmentsSettings()
-    except ValidationError as exc:
-        typer.echo(f"EasyAppointments is not configured: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(2) from exc
-    try:
-        rows, calls = asyncio.run(_fetch(settings, date_from, date_till, service, provider, page, page_size))
-    except ConnectorError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(1) from exc
+    from connectors.easyappointments import EasyAppointmentsSettings
+    from tasks.preflight import require_settings
+
+    require_settings("easyappointments")  # a missing or invalid setting: the admin's sentence (cli_errors)
+    settings = EasyAppointmentsSettings()
+    rows, calls = asyncio.run(_fetch(settings, date_from, date_till, service, provider, page, page_size))
     if status:
         rows = [r for r in rows if _status_matches(r, status)]
     typer.echo(_render(rows, output))

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import SecretStr
 
-from connectors._http import ConnectorError
-from connectors.eventbrite import EventbriteSettings, authorize_url, exchange_code
+if TYPE_CHECKING:  # imported by the commands that use them: the CLI must start fast
+    from pydantic import SecretStr
 
 PROVIDER = "eventbrite"
 DEFAULT_BLOCK = "eventbrite-oauth-token"
@@ -65,6 +64,8 @@ def authorize(
     state: Annotated[str | None, typer.Option(help="Opaque value echoed back on the redirect.")] = None,
 ) -> None:
     """Print the URL that grants this app access (needs EVENTBRITE_CLIENT_ID / _SECRET)."""
+    from connectors.eventbrite import EventbriteSettings, authorize_url
+
     try:
         url = authorize_url(EventbriteSettings(), state=state)
     except ValueError as exc:
@@ -84,6 +85,9 @@ def exchange(
     block_name: Annotated[str, typer.Option(help="Name of the Prefect Secret block.")] = DEFAULT_BLOCK,
 ) -> None:
     """Exchange CODE for an access token and store it; the token itself is never shown."""
+    from connectors._http import ConnectorError
+    from connectors.eventbrite import EventbriteSettings, exchange_code
+
     if not prefect_secret:
         # Check the destination before spending the single-use code.
         try:

@@ -11,14 +11,12 @@ import asyncio
 import getpass
 import json
 import os
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from audience.signups import services_list
-from connectors.registry import INTEGRATIONS, CheckStatus, check_all, get_integration, missing_settings
-from store import signups as repo
-from store.db import session_scope
+if TYPE_CHECKING:  # imported by the commands that use them: the CLI must start fast
+    from store import signups as repo
 
 queue_app = typer.Typer(
     help="The platform sign-up queue: list, approve, reject, invite.", no_args_is_help=True
@@ -43,6 +41,10 @@ def list_queue(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List queue entries (oldest first) with their decision and invitation state."""
+    from audience.signups import services_list
+    from store import signups as repo
+    from store.db import session_scope
+
     if status is not None and status not in repo.QUEUE_STATUSES:
         raise typer.BadParameter(f"status must be one of {', '.join(repo.QUEUE_STATUSES)}")
     with session_scope(_engine()) as session:
@@ -84,6 +86,9 @@ def list_queue(
 def _decide(
     decision: repo.Decision, emails: list[str] | None, all_: bool, note: str | None, by: str | None
 ) -> repo.DecisionResult:
+    from store import signups as repo
+    from store.db import session_scope
+
     if all_ == bool(emails):
         raise typer.BadParameter("give one or more emails, or --all (not both)")
     with session_scope(_engine()) as session:
@@ -149,6 +154,8 @@ def invite(emails: EmailsArg = None, by: ByOpt = None) -> None:
 @integrations_app.callback(invoke_without_command=True)
 def list_integrations(ctx: typer.Context) -> None:
     """List the integrations: category, type, auth method, and whether their settings are present."""
+    from connectors.registry import INTEGRATIONS, missing_settings
+
     if ctx.invoked_subcommand is not None:
         return
     for i in INTEGRATIONS:
@@ -162,6 +169,8 @@ def show_integration(
     name: str, as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False
 ) -> None:
     """Everything about one integration, with its step-by-step setup guide."""
+    from connectors.registry import get_integration
+
     try:
         i = get_integration(name)
     except KeyError as exc:
@@ -194,6 +203,8 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Test every configured connection: one line each (ok / not configured / not available / failing, why)."""
+    from connectors.registry import CheckStatus, check_all
+
     results = asyncio.run(check_all(seconds=timeout))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))

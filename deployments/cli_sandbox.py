@@ -7,7 +7,6 @@ import os
 from pathlib import Path
 from typing import Annotated
 
-import httpx
 import typer
 
 DEFAULT_ENV_FILE = Path(".engarde/sandbox.env")
@@ -73,6 +72,8 @@ def stats(
     ] = DEFAULT_ENV_FILE,
 ) -> None:
     """Requests served per service and route, faults injected, and each twin's state."""
+    import httpx
+
     url = _admin_url(env_file)
     try:
         data = httpx.get(f"{url}/stats", timeout=5).json()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import importlib
+import importlib.util
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings
+if TYPE_CHECKING:
+    from pydantic_settings import BaseSettings
 
 #: The settings classes, in the order README documents them.
 SETTINGS_CLASSES: tuple[str, ...] = (
@@ -47,11 +51,14 @@ def _load(target: str) -> type[BaseSettings]:
 
 def iter_all_settings() -> Iterator[Setting]:
     """Every field of every settings class as the variable that sets it, repeats included."""
+    from pydantic import SecretStr
+
+    from tasks.preflight import variable_of
+
     for target in SETTINGS_CLASSES:
         cls = _load(target)
-        prefix = str(cls.model_config.get("env_prefix") or "")
         for field_name, field in cls.model_fields.items():
-            name = (field.alias or f"{prefix}{field_name}").upper()
+            name = variable_of(cls, field_name)
             secret = field.annotation is SecretStr or "SecretStr" in str(field.annotation)
             default = "" if field.is_required() else repr(field.get_default(call_default_factory=True))
             description = (field.description or "").strip()
@@ -80,11 +87,60 @@ def render_markdown() -> str:
     return "\n".join(lines).strip() + "\n"
 
 
+def _prefix(node: ast.ClassDef) -> str:
+    for item in node.body:
+        if isinstance(item, ast.Assign) and isinstance(item.value, ast.Call):
+            for keyword in item.value.keywords:
+                if keyword.arg == "env_prefix" and isinstance(keyword.value, ast.Constant):
+                    return str(keyword.value.value)
+    return ""
+
+
+def _source(module: str) -> Path:
+    """The source file of ``module`` without importing it (or its packages: their ``__init__`` may
+    import an SDK)."""
+    top, *rest = module.split(".")
+    spec = importlib.util.find_spec(top)
+    assert spec is not None and spec.submodule_search_locations, top
+    base = Path(next(iter(spec.submodule_search_locations))).joinpath(*rest)
+    return base.with_suffix(".py") if base.with_suffix(".py").exists() else base / "__init__.py"
+
+
+def _class_node(module: str, class_name: str) -> ast.ClassDef:
+    """The class's definition, following ``from .x import Class`` re-exports of packages."""
+    path = _source(module)
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return node
+        if isinstance(node, ast.ImportFrom) and any(a.name == class_name for a in node.names):
+            package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+            base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            return _class_node(base, class_name)
+    raise LookupError(f"{class_name} not found in {module}")
+
+
+def read_variables() -> Iterator[tuple[str, bool]]:
+    """``(variable, secret)`` of every settings class, read from the source files without importing
+    them: ``engarde config`` must answer at once, and the classes' modules import Prefect and pandas."""
+    seen: set[str] = set()
+    for target in SETTINGS_CLASSES:
+        module, _, class_name = target.partition(":")
+        node = _class_node(module, class_name)
+        prefix = _prefix(node)
+        for item in node.body:
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                name = f"{prefix}{item.target.id}".upper()
+                if item.target.id != "model_config" and name not in seen:
+                    seen.add(name)
+                    yield name, "SecretStr" in ast.unparse(item.annotation)
+
+
 def current_values() -> list[tuple[str, str]]:
     """Each variable and its value in this environment (secrets masked)."""
     out = []
-    for s in iter_settings():
-        value = os.environ.get(s.name)
-        shown = "(unset)" if value is None else ("****" if s.secret else value)
-        out.append((s.name, shown))
+    for name, secret in read_variables():
+        value = os.environ.get(name)
+        shown = "(unset)" if value is None else ("****" if secret else value)
+        out.append((name, shown))
     return out

@@ -4,9 +4,8 @@ and the local Prefect UI server (``engarde ui``) used as the API when it is runn
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
-
-import httpx
 
 PROJECT_HOME = Path(os.environ.get("ENGARDE_HOME", ".engarde"))
 UI_HOST = "127.0.0.1"
@@ -21,7 +20,9 @@ def prefect_defaults() -> dict[str, str]:
         "PREFECT_HOME": str(home),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": os.environ.get("PREFECT_LOGGING_LEVEL", "WARNING"),
+        # INFO reaches the Prefect API (the run's logs in the UI); the terminal shows WARNING and up.
+        "PREFECT_LOGGING_LEVEL": "INFO",
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
     }
@@ -29,10 +30,21 @@ def prefect_defaults() -> dict[str, str]:
 
 def ui_is_running(timeout: float = 0.5) -> bool:
     """True when the local Prefect server started by ``engarde ui`` answers its health check."""
+    # A bare connect first, http.client then, never httpx: every command asks this at start.
     try:
-        return httpx.get(f"{UI_API_URL}/health", timeout=timeout).status_code == 200
-    except httpx.HTTPError:
+        socket.create_connection((UI_HOST, UI_PORT), timeout=timeout).close()
+    except OSError:
         return False
+    import http.client
+
+    connection = http.client.HTTPConnection(UI_HOST, UI_PORT, timeout=timeout)
+    try:
+        connection.request("GET", "/api/health")
+        return connection.getresponse().status == 200
+    except (OSError, http.client.HTTPException):
+        return False
+    finally:
+        connection.close()
 
 
 def apply_defaults() -> None:

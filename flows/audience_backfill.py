@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from audience.windows import backfill_windows
 from flows.audience_sync import audience_sync
+from flows.failures import explains_failures
 from store.checkpoints import window_states
 from store.db import engine_for, session_scope
 from tasks.sources import configured_sources
@@ -72,6 +73,7 @@ def choose(before: str, reprocess: Reprocess) -> bool:
 
 
 @flow(name="audience-backfill")
+@explains_failures
 async def audience_backfill(
     date_from: date,
     date_to: date,

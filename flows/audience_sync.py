@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger
-from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+from prefect.artifacts import acreate_table_artifact
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,13 +15,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from audience.segments import SegmentThresholds
 from audience.windows import incremental_window
 from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
+from flows.failures import ParameterError, explains_failures
 from store.checkpoints import last_complete_end
 from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
+from tasks.audience_report import publish_audience_report
 from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
 from tasks.event_lists import EventListResult, plan_event_list_sync, sync_event_lists
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
+from tasks.preflight import require_settings
 from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
@@ -158,11 +161,11 @@ def _incremental_kw(source: str, date_from: date | None, settings: AudienceSetti
     return {"changed_since": changed_since_with_lookback(mark_start, settings.lookback_days)}
 
 
-async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult) -> None:
-    await acreate_markdown_artifact(
-        key="audience-sync-summary",
-        markdown="```\n" + summary.render() + "\n```",
-        description="audience-sync: counts per source, segment and Brevo action",
+async def _publish(
+    summary: AudienceSyncSummary, plan: pd.DataFrame, push: BrevoPushResult, *, record: bool
+) -> None:
+    await publish_audience_report(
+        summary.model_dump(mode="json"), record=record, flow_run_id=str(flow_run.get_id() or "")
     )
     if push.rejected:
         await acreate_table_artifact(
@@ -183,6 +186,7 @@ async def _publish(summary: AudienceSyncSummary, plan: pd.DataFrame, push: Brevo
 
 
 @flow(name="audience-sync", log_prints=False)
+@explains_failures
 async def audience_sync(
     date_from: date | None = None,
     date_to: date | None = None,
@@ -207,7 +211,8 @@ async def audience_sync(
     chosen = configured_sources() if sources is None else list(sources)
     unknown = sorted(set(chosen) - set(ALL_SOURCES))
     if unknown:
-        raise ValueError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
+        raise ParameterError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
+    require_settings(*chosen, *([] if dry_run else ["brevo"]))
     windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
 
     futures = {
@@ -286,6 +291,6 @@ async def audience_sync(
         ),
         api_calls=api_calls,
     )
-    await _publish(summary, plan, push)
+    await _publish(summary, plan, push, record=not dry_run and emails is None)
     logger.info("\n%s", summary.render())
     return summary

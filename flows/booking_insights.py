@@ -13,6 +13,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from sqlalchemy import Engine
 
+from flows.failures import explains_failures
 from insights.facts import parse_analysis_types
 from insights.history import history_notes
 from insights.models import Window
@@ -27,6 +28,7 @@ from tasks.insights import (
     save_report_task,
     store_bookings_task,
 )
+from tasks.preflight import require_settings
 from tasks.secrets import resolve_secret_blocks
 
 AnalysisParam = Literal["overview", "demographics", "patterns", "conversion", "all"]
@@ -43,12 +45,14 @@ def default_window(date_from: date | None, date_to: date | None, *, today: date,
 
 async def refresh_bookings(engine: Engine, date_from: date, date_to: date) -> None:
     """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
+    require_settings("easyappointments")
     extract = await extract_easyappointments(date_from, date_to)
     written = store_bookings_task(engine, extract)
     get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
 
 
 @flow(name="booking-insights")
+@explains_failures
 async def booking_insights(
     date_from: date | None = None,
     date_to: date | None = None,

@@ -9,6 +9,7 @@ from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
 from flows.booking_insights import default_window, refresh_bookings
+from flows.failures import explains_failures
 from insights.narrative import format_value
 from store.db import engine_for
 from tasks.insights import compute_facts_task, load_bookings_task
@@ -16,6 +17,7 @@ from tasks.secrets import resolve_secret_blocks
 
 
 @flow(name="booking-stats")
+@explains_failures
 async def booking_stats(
     date_from: date | None = None,
     date_to: date | None = None,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
 from audience.schema import coerce_interactions
+from flows.failures import explains_failures
 from flows.signup_queue import open_engine, sync_to_master_list
 from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
@@ -82,6 +83,7 @@ class PlatformUsersSyncSummary(BaseModel):
 
 
 @flow(name="platform-users-sync")
+@explains_failures
 async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary:
     """Read the platform's users and sync them to the master list tagged ``platform_user``."""
     resolve_secret_blocks()

@@ -33,6 +33,7 @@ from audience.from_poshvip import (
     poshvip_ledger,
     revenue_summary,
 )
+from flows.failures import explains_failures
 from store.db import make_engine
 from store.migrate import ensure_migrated
 from tasks.poshvip import (
@@ -194,6 +195,7 @@ def flow_run_key() -> str:
 
 
 @flow(name="poshvip-events", log_prints=False)
+@explains_failures
 def poshvip_events(
     received_from: datetime | None = None,
     received_to: datetime | None = None,

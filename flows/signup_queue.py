@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Engine
 
 from audience.signups import services_list
+from flows.failures import explains_failures
 from store import signups as repo
 from store.db import make_engine
 from store.migrate import ensure_migrated
@@ -115,6 +116,7 @@ def default_window(date_from: date | None, date_to: date | None) -> tuple[date, 
 
 
 @flow(name="add-bookers-to-queue", log_prints=False)
+@explains_failures
 async def add_bookers_to_queue(
     date_from: date | None = None, date_to: date | None = None, auto_invite: bool = False
 ) -> QueueRunSummary:
@@ -266,6 +268,7 @@ def review_form(pending: list[dict[str, Any]]) -> type[SignupReview]:
 
 
 @flow(name="review-signup-queue", log_prints=False)
+@explains_failures
 async def review_signup_queue(
     limit: int = 200,
     timeout_seconds: int = 86_400,

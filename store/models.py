@@ -315,3 +315,16 @@ class SourceHistory(Base):
     read_at: Mapped[datetime]
     rows: Mapped[int] = mapped_column(Integer, default=0)
     api_calls: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SegmentSnapshot(Base):
+    """People per segment after one audience-sync run: the audience trend (kept here, not only in
+    Prefect, so the history survives a reset of Prefect's database)."""
+
+    __tablename__ = "segment_snapshots"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    as_of: Mapped[datetime] = mapped_column(index=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    people: Mapped[int] = mapped_column(Integer)
+    segments: Mapped[dict[str, Any]]

@@ -34,6 +34,7 @@ from audience.schema import empty_interactions
 from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
 from tasks.extraction import SourceExtract
+from tasks.retry_conditions import only_rate_limits
 
 
 async def extract_appointments(
@@ -111,7 +112,9 @@ async def extract_appointments(
     )
 
 
-@task(name="extract-easyappointments", retries=1, retry_delay_seconds=120)
+@task(
+    name="extract-easyappointments", retries=1, retry_delay_seconds=120, retry_condition_fn=only_rate_limits
+)
 async def extract_easyappointments(
     date_from: date, date_to: date, settings: EasyAppointmentsSettings | None = None
 ) -> SourceExtract:

@@ -18,6 +18,7 @@ from audience.schema import empty_interactions
 from connectors._http import RateLimiter, RateLimitError
 from connectors.eventbrite import EventbriteClient, EventbriteSettings, eventbrite_limiter
 from tasks.extraction import SourceExtract
+from tasks.retry_conditions import unless_refused
 
 SOURCE = "eventbrite"
 
@@ -122,7 +123,13 @@ async def _with_token(settings: EventbriteSettings | None) -> EventbriteSettings
     return settings
 
 
-@task(name="extract-eventbrite", retries=2, retry_delay_seconds=30, tags=["eventbrite"])
+@task(
+    name="extract-eventbrite",
+    retries=2,
+    retry_delay_seconds=30,
+    tags=["eventbrite"],
+    retry_condition_fn=unless_refused,
+)
 async def extract_eventbrite(
     date_from: date,
     date_to: date,

@@ -13,6 +13,7 @@ from audience.schema import empty_interactions
 from connectors._http import RateLimitError
 from connectors.zoom import ZoomClient, ZoomExtract, ZoomSettings
 from tasks.extraction import SourceExtract
+from tasks.retry_conditions import unless_refused
 
 SOURCE = "zoom"
 
@@ -25,7 +26,9 @@ def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
         return logging.getLogger(__name__)
 
 
-@task(name="extract-zoom", retries=2, retry_delay_seconds=30, tags=["zoom"])
+@task(
+    name="extract-zoom", retries=2, retry_delay_seconds=30, tags=["zoom"], retry_condition_fn=unless_refused
+)
 async def extract_zoom(date_from: date, date_to: date, settings: ZoomSettings | None = None) -> SourceExtract:
     """Every host's registrations (every status) and one attendance per person per occurrence in the window.
 

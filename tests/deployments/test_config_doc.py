@@ -89,3 +89,9 @@ def test_table_shows_each_variable_once_with_its_meaning() -> None:
         row = next(line for line in table.splitlines() if line.startswith(f"| `{s.name}` |"))
         assert s.description in row
     assert "| `ZOOM_REPORTS` |" in table
+
+
+def test_engarde_config_reads_the_same_variables_as_the_classes_define() -> None:
+    from deployments.config_doc import read_variables
+
+    assert list(read_variables()) == [(s.name, s.secret) for s in iter_settings()]

@@ -14,7 +14,7 @@ import store.models
 
 
 revision: str = '0003_insights_history'
-down_revision: str | None = '0002'
+down_revision: str | None = '0003_crash_safe_push'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
