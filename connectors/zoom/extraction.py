@@ -72,7 +72,13 @@ class _Reader:
     async def registrants(self, item: Meeting, kind: Literal["meeting", "webinar"]) -> dict[str, Registrant]:
         """Registrants of every status, when the session takes registrations."""
         if kind == "meeting":
-            detail = await self.client.get_meeting(item.id)
+            try:
+                detail = await self.client.get_meeting(item.id)
+            except NotFoundError:  # Zoom forgets some ended meetings; their attendance is still read
+                self.skipped.append(
+                    f"meeting {item.id} ({item.topic}): details gone (404), registrants not read"
+                )
+                return {}
             if not detail.requires_registration:
                 return {}
             listing = self.client.iter_meeting_registrants(item.id)

@@ -54,3 +54,26 @@ def test_rate_limit_answers_carry_zoom_headers() -> None:
     assert daily.headers["Retry-After"] == "2026-01-20T00:00:00Z"
     expired = zoom_twin.FAULTS.expired_token
     assert expired is not None and expired().status_code == 401
+
+
+def test_emails_follow_zooms_display_rule() -> None:
+    """Registered (through their link) and calendar-invited people keep their email; guests do not."""
+    world = build_world(5_000, 9)
+    state = zoom_twin.generate(world)
+    open_rows = [
+        r for s in state.meetings if s.approval_type == 2 for o in s.occurrences for r in o.participants
+    ]
+    assert open_rows and not any(r["registrant_id"] for r in open_rows)
+    hidden = sum(not r["user_email"] for r in open_rows) / len(open_rows)
+    assert 0.5 < hidden < 0.8  # most guests of a meeting without registration are anonymous
+    for session in state.meetings + state.webinars:
+        by_id = {r["id"]: r for r in session.registrants}
+        for row in (r for o in session.occurrences for r in o.participants if r["registrant_id"]):
+            registrant = by_id[row["registrant_id"]]
+            assert registrant["status"] == "approved"
+            assert row["user_email"] in ("", registrant["email"])
+    registered = [r for s in state.webinars for o in s.occurrences for r in o.participants]
+    assert any(not r["user_email"] and r["registrant_id"] for r in registered)  # joinable by id
+    assert any(not r["user_email"] and not r["registrant_id"] for r in registered)  # by name at best
+    assert {u["status"] for u in state.users} == {"active", "inactive"}
+    assert len({s.host_id for s in state.meetings + state.webinars}) == len(state.users)
