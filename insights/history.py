@@ -100,19 +100,24 @@ def history_facts(coverage: History) -> list[Fact]:
     ]
 
 
+def _known_since(coverage: History | None) -> str | None:
+    """From when an incomplete history runs (``None`` when it is complete or not given)."""
+    if coverage is None or coverage.complete:
+        return None
+    return coverage.first_booking.isoformat() if coverage.first_booking else "this window"
+
+
 def history_note(coverage: History | None) -> str:
     """The label suffix of facts that depend on each person's earlier bookings ("" when complete)."""
-    if coverage is None or coverage.complete:
-        return ""
-    since = coverage.first_booking.isoformat() if coverage.first_booking else "this window"
-    return f"; bookings known from {since} only, not compared"
+    since = _known_since(coverage)
+    return "" if since is None else f"; bookings known from {since} only, not compared"
 
 
 def history_notes(coverage: History | None) -> list[str]:
     """The report's note when the history is incomplete (empty when it is complete)."""
-    if coverage is None or coverage.complete:
+    since = _known_since(coverage)
+    if since is None:
         return []
-    since = coverage.first_booking.isoformat() if coverage.first_booking else "this window"
     return [
         f"Bookings before {since} could not be read from EasyAppointments: new and returning customers "
         "count only the bookings known since then and are not compared with the previous window."

@@ -39,14 +39,16 @@ def upsert_interactions(session: Session, frame: pd.DataFrame, *, now: datetime 
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = _records(frame)
+    stmt = insert(Interaction)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["source", "source_id"],
+        set_={name: stmt.excluded[name] for name in [*_UPDATABLE, "updated_at"]},
+    )
+    # one statement compiled once, executed for many rows (a multi-VALUES statement of 1,000 rows
+    # costs seconds to compile each time)
+    connection = session.connection()
     for start in range(0, len(rows), _UPSERT_BATCH):
-        batch = [{**row, "updated_at": now} for row in rows[start : start + _UPSERT_BATCH]]
-        stmt = insert(Interaction).values(batch)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["source", "source_id"],
-            set_={name: stmt.excluded[name] for name in [*_UPDATABLE, "updated_at"]},
-        )
-        session.execute(stmt)
+        connection.execute(stmt, [{**row, "updated_at": now} for row in rows[start : start + _UPSERT_BATCH]])
     return len(rows)
 
 

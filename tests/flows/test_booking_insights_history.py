@@ -52,6 +52,22 @@ def _new_returning(appts: pd.DataFrame, window: Window) -> tuple[int, int]:
     return int((seen >= window.start).sum()), int((seen < window.start).sum())
 
 
+async def _facts(url: str, tmp_path: Path, window: Window, **params: Any) -> dict[str, dict[str, Any]]:
+    result = await booking_insights(
+        date_from=window.date_from,
+        date_to=window.date_to,
+        reports_dir=str(tmp_path),
+        database_url=url,
+        **params,
+    )
+    return {f["id"]: f for f in result["facts"]}
+
+
+def _split(facts: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    new, returning = facts["demographics.new_customers"], facts["demographics.returning_customers"]
+    return new["value"], new["previous"], returning["value"], returning["previous"]
+
+
 def _ea_requests(running: RunningSandbox) -> int:
     return sum(running.ctx.requests["easyappointments"].values())
 
@@ -64,30 +80,12 @@ async def test_new_and_returning_count_every_earlier_booking(
     window = Window(date_from=anchor - timedelta(days=180), date_to=anchor - timedelta(days=151))
     reads = world_sandbox.ctx.state["easyappointments"]["appointment_reads"]
 
-    result = await booking_insights(
-        date_from=window.date_from,
-        date_to=window.date_to,
-        analysis_type="all",
-        refresh=True,
-        reports_dir=str(tmp_path),
-        database_url=url,
-    )
-    facts = {f["id"]: f for f in result["facts"]}
+    facts = await _facts(url, tmp_path, window, analysis_type="all", refresh=True)
     appts = _appointments(world_sandbox)
     new, returning = _new_returning(appts, window)
     new_prev, returning_prev = _new_returning(appts, window.previous())
     assert returning_prev > 0 and returning > 0  # the world has repeat bookers before both windows
-    assert (
-        facts["demographics.new_customers"]["value"],
-        facts["demographics.new_customers"]["previous"],
-    ) == (
-        new,
-        new_prev,
-    )
-    assert (
-        facts["demographics.returning_customers"]["value"],
-        facts["demographics.returning_customers"]["previous"],
-    ) == (returning, returning_prev)
+    assert _split(facts) == (new, new_prev, returning, returning_prev)
     assert facts["history.first_booking"]["value"] == appts["start"].min().date().isoformat()
     # the whole history in one large page per resource: services, providers, customers, appointments
     first_calls = _ea_requests(world_sandbox)
@@ -98,14 +96,8 @@ async def test_new_and_returning_count_every_earlier_booking(
         assert history_complete_to(session, "easyappointments") == anchor - timedelta(days=1)
 
     # a second report re-reads its two windows only, never the history before them
-    await booking_insights(
-        date_from=window.date_from,
-        date_to=window.date_to,
-        analysis_type="demographics",
-        refresh=True,
-        reports_dir=str(tmp_path),
-        database_url=url,
-    )
+    again = await _facts(url, tmp_path, window, analysis_type="demographics", refresh=True)
+    assert _split(again) == _split(facts)
     assert (
         len(reads) == 2 and reads[1]["from"] >= (window.previous().date_from - timedelta(days=1)).isoformat()
     )
@@ -115,16 +107,9 @@ async def test_new_and_returning_count_every_earlier_booking(
     later = Window(
         date_from=window.date_from + timedelta(days=60), date_to=window.date_to + timedelta(days=60)
     )
-    third = await booking_insights(
-        date_from=later.date_from,
-        date_to=later.date_to,
-        analysis_type="demographics",
-        reports_dir=str(tmp_path),
-        database_url=url,
-    )
+    third = await _facts(url, tmp_path, later, analysis_type="demographics")
     assert _ea_requests(world_sandbox) == before and len(reads) == 2
-    facts = {f["id"]: f for f in third["facts"]}
-    assert facts["demographics.returning_customers"]["value"] == _new_returning(appts, later)[1]
+    assert third["demographics.returning_customers"]["value"] == _new_returning(appts, later)[1]
 
 
 def _chart_numbers(html: str) -> list[float]:
