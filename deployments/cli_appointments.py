@@ -47,13 +47,13 @@ def _rows(
     providers: dict[int, Provider],
     settings: EasyAppointmentsSettings,
 ) -> list[dict[str, Any]]:
-    from audience.status import StatusMapping, map_status
+    from audience.status import status_mapper
 
-    mapping = StatusMapping()
+    map_status = status_mapper()
     zone = settings.zone
     rows = []
     for appointment in appointments:
-        status = map_status(appointment.status, mapping)
+        status = map_status(appointment.status)
         customer = customers.get(appointment.customerId or -1)
         service = services.get(appointment.serviceId or -1)
         provider = providers.get(appointment.providerId or -1)
