@@ -38,6 +38,7 @@ def test_missing_url_is_the_admin_s_sentence(monkeypatch: pytest.MonkeyPatch) ->
     from deployments.cli_errors import run_cli
 
     monkeypatch.delenv("EASYAPPOINTMENTS_URL", raising=False)
+    monkeypatch.delenv("ENGARDE_DEBUG", raising=False)
     monkeypatch.setattr("sys.argv", ["engarde", "appointments"])
     with pytest.raises(SystemExit) as caught:
         run_cli(app)

@@ -217,6 +217,7 @@ def test_debug_shows_the_traceback_of_an_explained_failure(
     from store.db import DatabaseNotMigrated
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'never-migrated.db'}")
+    monkeypatch.setenv("ENGARDE_DEBUG", "0")  # --debug sets it to 1; restored after the test
     monkeypatch.setattr(sys, "argv", ["engarde", "--debug", "run", "audience-sync", "-p", "dry_run=true"])
     with pytest.raises(DatabaseNotMigrated):
         run_cli(app)
