@@ -46,10 +46,17 @@ def _source_state(source: Mapping[str, Any]) -> str:
     return f"incomplete: {notes[0]}" if notes else "incomplete"
 
 
+def _instant(value: object) -> str:
+    try:
+        return f"{datetime.fromisoformat(str(value).replace('Z', '+00:00')):%Y-%m-%d %H:%M} UTC"
+    except ValueError:
+        return str(value)
+
+
 def summary_markdown(summary: Mapping[str, Any]) -> str:
     """The run's summary (``AudienceSyncSummary.model_dump(mode="json")``) as headed tables."""
     dry = " (dry run: nothing sent)" if summary.get("dry_run") else ""
-    out = [f"# audience-sync{dry}", "", f"As of {summary.get('as_of')} (UTC).", ""]
+    out = [f"# audience-sync{dry}", "", f"As of {_instant(summary.get('as_of'))}.", ""]
     sources = summary.get("sources") or {}
     out += ["## Sources", ""]
     if sources:

@@ -9,6 +9,7 @@ instance with different words can be handled by configuration, not code.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -70,12 +71,16 @@ def _rules(mapping: StatusMapping) -> list[tuple[re.Pattern[str] | None, str | N
     ]
 
 
-def map_status(raw: str | None, mapping: StatusMapping | None = None) -> str | None:
-    """One raw status text mapped as :func:`map_booking_status` does; None means not a booking."""
+def status_mapper(mapping: StatusMapping | None = None) -> Callable[[str | None], str | None]:
+    """A function mapping one raw status text as :func:`map_booking_status` does (None: not a
+    booking); the patterns are compiled once."""
     mapping = mapping or StatusMapping()
-    if raw is None or not raw.strip():
-        return mapping.default
-    return _map_one(raw, _rules(mapping), mapping.default)
+    rules, default = _rules(mapping), mapping.default
+
+    def map_one(raw: str | None) -> str | None:
+        return default if raw is None or not raw.strip() else _map_one(raw, rules, default)
+
+    return map_one
 
 
 def map_booking_status(statuses: pd.Series, mapping: StatusMapping | None = None) -> pd.Series:

@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import sys
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,39 +40,75 @@ class OutputFormat(StrEnum):
     csv = "csv"
 
 
-def _rows(
-    appointments: list[Appointment],
-    customers: dict[int, Customer],
-    services: dict[int, Service],
-    providers: dict[int, Provider],
-    settings: EasyAppointmentsSettings,
-) -> list[dict[str, Any]]:
-    from audience.status import StatusMapping, map_status
+class _Lookups:
+    """What a row shows of its customer, service, provider and status, each worked out once
+    (20,000 rows share a few thousand customers and a handful of statuses)."""
 
-    mapping = StatusMapping()
-    zone = settings.zone
-    rows = []
-    for appointment in appointments:
-        status = map_status(appointment.status, mapping)
-        customer = customers.get(appointment.customerId or -1)
-        service = services.get(appointment.serviceId or -1)
-        provider = providers.get(appointment.providerId or -1)
-        rows.append(
-            {
-                "id": appointment.id,
-                "start": appointment.start.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                "end": appointment.end.astimezone(zone).strftime("%Y-%m-%d %H:%M") if appointment.end else "",
-                "status": "draft" if status is None else status,
-                "status_raw": appointment.status or "",
-                "service": service.name if service and service.name else "",
-                "provider": provider.full_name if provider else "",
-                "customer": " ".join(p for p in (customer.firstName, customer.lastName) if p)
-                if customer
-                else "",
-                "email": (customer.email or "").strip() if customer else "",
-            }
+    def __init__(
+        self, customers: dict[int, Customer], services: dict[int, Service], providers: dict[int, Provider]
+    ) -> None:
+        from audience.status import status_mapper
+
+        self.customers = {
+            i: (" ".join(p for p in (c.firstName, c.lastName) if p), (c.email or "").strip())
+            for i, c in customers.items()
+        }
+        self.services = {i: s.name or "" for i, s in services.items()}
+        self.providers = {i: p.full_name for i, p in providers.items()}
+        self._map_status = status_mapper()
+        self._statuses: dict[str | None, tuple[str, str]] = {}
+
+    def status(self, raw: str | None) -> tuple[str, str]:
+        """``(mapped status, raw label)``; ``draft`` for what is not a booking."""
+        if raw not in self._statuses:
+            mapped = self._map_status(raw)
+            self._statuses[raw] = ("draft" if mapped is None else mapped, raw or "")
+        return self._statuses[raw]
+
+    def row(
+        self, ids: tuple[int, int | None, int | None, int | None], start: str, end: str, raw: str | None
+    ) -> dict[str, Any]:
+        """One listing row."""
+        appointment_id, customer_id, service_id, provider_id = ids
+        status, status_raw = self.status(raw)
+        customer, email = self.customers.get(customer_id or -1, ("", ""))
+        return {
+            "id": appointment_id,
+            "start": start,
+            "end": end,
+            "status": status,
+            "status_raw": status_raw,
+            "service": self.services.get(service_id or -1, ""),
+            "provider": self.providers.get(provider_id or -1, ""),
+            "customer": customer,
+            "email": email,
+        }
+
+
+def _rows(appointments: list[Appointment], lookups: _Lookups, zone: tzinfo) -> list[dict[str, Any]]:
+    """Rows of typed appointments (one page), their times shown in the instance's zone."""
+
+    def local(moment: datetime | None) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    return [
+        lookups.row((a.id, a.customerId, a.serviceId, a.providerId), local(a.start), local(a.end), a.status)
+        for a in appointments
+    ]
+
+
+def _rows_from_json(appointments: list[dict[str, Any]], lookups: _Lookups) -> list[dict[str, Any]]:
+    """Rows of the server's JSON objects (a whole listing): its naive ``Y-m-d H:i:s`` texts are
+    already the instance's local time, shown as they are (no per-record model, no zone round trip)."""
+    return [
+        lookups.row(
+            (a["id"], a.get("customerId"), a.get("serviceId"), a.get("providerId")),
+            a["start"][:16],
+            (a.get("end") or "")[:16],
+            a.get("status"),
         )
-    return rows
+        for a in appointments
+    ]
 
 
 def _status_matches(row: dict[str, Any], wanted: str) -> bool:
@@ -97,15 +133,15 @@ async def _fetch(
     async with EasyAppointmentsClient(settings) as ea:
         services = {s.id: s for s in await ea.list_services()}
         providers = {p.id: p for p in await ea.list_providers()}
+        listed: list[dict[str, Any]] = []
+        typed: list[Appointment] = []
         if page is None:
-            appointments = [
-                a
-                async for a in ea.iter_appointments(
-                    date_from, date_till, service_id=service, provider_id=provider
-                )
-            ]
+            async for batch in ea.iter_appointment_dicts(
+                date_from, date_till, service_id=service, provider_id=provider
+            ):
+                listed.extend(batch)
         else:
-            appointments = await ea.list_appointments(
+            typed = await ea.list_appointments(
                 page,
                 page_size,
                 date_from=date_from,
@@ -114,8 +150,10 @@ async def _fetch(
                 provider_id=provider,
             )
         # Customers once per run, joined locally (never one request per appointment).
-        customers = {c.id: c async for c in ea.iter_customers()} if appointments else {}
-        return _rows(appointments, customers, services, providers, settings), ea.stats.requests
+        customers = {c.id: c async for c in ea.iter_customers()} if (listed or typed) else {}
+        lookups = _Lookups(customers, services, providers)
+        rows = _rows_from_json(listed, lookups) if page is None else _rows(typed, lookups, settings.zone)
+        return rows, ea.stats.requests
 
 
 def _render(rows: list[dict[str, Any]], fmt: OutputFormat) -> str:
@@ -129,10 +167,10 @@ def _render(rows: list[dict[str, Any]], fmt: OutputFormat) -> str:
         return buffer.getvalue().rstrip("\n")
     if not rows:
         return "No appointments."
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in COLUMNS}
-    lines = ["  ".join(c.upper().ljust(widths[c]) for c in COLUMNS)]
-    lines += ["  ".join(str(r[c]).ljust(widths[c]) for c in COLUMNS).rstrip() for r in rows]
-    return "\n".join(lines)
+    widths = {c: max(len(c), max(len(str(r[c])) for r in rows)) for c in COLUMNS}
+    line = "  ".join(f"{{{c}:<{widths[c]}}}" for c in COLUMNS)  # one format string for every row
+    header = line.format(**{c: c.upper() for c in COLUMNS})
+    return "\n".join([header, *(line.format(**r).rstrip() for r in rows)])
 
 
 @app.command("appointments")

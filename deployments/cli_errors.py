@@ -22,7 +22,8 @@ class _QuietExplained(logging.Filter):
             return False
         message = record.getMessage()
         return not (
-            record.name.startswith("prefect.flow_runs") and message.startswith("Finished in state Failed")
+            record.name.startswith(("prefect.flow_runs", "prefect.task_runs"))
+            and message.startswith("Finished in state Failed")
         )
 
 

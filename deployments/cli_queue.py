@@ -8,6 +8,7 @@ recorded with who, when and why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import json
 import os
@@ -203,8 +204,13 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """Test every configured connection: one line each (ok / not configured / not available / failing, why)."""
-    from connectors.registry import CheckStatus, check_all
+    from connectors.registry import INTEGRATIONS, CheckStatus, check_all, resolve
 
+    # Import every client before any clock starts: the checks run together, and one connector's
+    # first import would otherwise eat into the others' timeouts.
+    for path in [p for i in INTEGRATIONS for p in (i.client_factory, i.settings_class) if p]:
+        with contextlib.suppress(ImportError, AttributeError):  # "not available": its check says so
+            resolve(path)
     results = asyncio.run(check_all(seconds=timeout))
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2))

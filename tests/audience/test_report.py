@@ -50,7 +50,7 @@ SUMMARY: dict[str, Any] = {
 
 def test_summary_is_tables_with_notes_as_a_list() -> None:
     md = summary_markdown(SUMMARY)
-    assert "```" not in md
+    assert "```" not in md and "As of 2026-03-01 06:00 UTC." in md
     assert "| easyappointments | 2026-01-01 → 2026-05-30 | 812 | 14 | complete |" in md
     # Incomplete says why; a pipe in a note does not break the table.
     assert (

@@ -78,3 +78,14 @@ def test_regex_characters_are_literal() -> None:
         "no_show",
         "booked",
     ]
+
+
+def test_status_mapper_maps_one_text_as_the_series_mapping_does() -> None:
+    import pandas as pd
+
+    from audience.status import map_booking_status, status_mapper
+
+    raw = ["Booked", "CANCELLED by admin", "No  show", "draft", "", None, "confirmed"]
+    expected = map_booking_status(pd.Series(raw, dtype="object")).tolist()
+    one = status_mapper()
+    assert [one(r) for r in raw] == [None if v is pd.NA else v for v in expected]
