@@ -64,7 +64,7 @@ def test_nested_arrays_do_not_stop_the_flow_and_are_listed(tmp_path: Path) -> No
     summary = poshvip_events(sync_audience=False, database_url=url)
 
     assert (summary.processed, summary.unmapped) == (1, 1)
-    assert "1000 levels deep" in summary.unmapped_events[0]["reason"]
+    assert "more than 32 levels deep" in summary.unmapped_events[0]["reason"]
     assert counts(url)["pending"] == 0
     # The next run has nothing left to trip on.
     assert poshvip_events(sync_audience=False, database_url=url).selected == 0
