@@ -32,7 +32,7 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from connectors._waits import before_wait
+from connectors._waits import announce, before_wait
 
 log = logging.getLogger(__name__)
 
@@ -219,10 +219,15 @@ class RateLimiter:
             self._lock = asyncio.Lock()
         async with self._lock:
             while (wait := self._delay(self.clock())) > 0:
+                announce("request budget", wait, f"{_budgets_text(self.budgets)} used up")
                 await asyncio.sleep(wait)
             now = self.clock()
             for sent in self._sent:
                 sent.append(now)
+
+
+def _budgets_text(budgets: Sequence[tuple[int, float]]) -> str:
+    return " and ".join(f"{count} requests per {seconds:g} s" for count, seconds in budgets)
 
 
 _LIMITERS: dict[str, RateLimiter] = {}

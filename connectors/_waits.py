@@ -94,15 +94,14 @@ def before_wait(
                 "the rest is left for the next run"
             )
         stats.waited += delay
-    if delay >= LONG_WAIT_SECONDS:
-        until = datetime.fromtimestamp(now() + delay, UTC)
-        kind = "rate limit" if rate_limited else "error"
-        run_logger().warning(
-            "%s: waiting %.0f s, until %s UTC, before retrying (%s: %s)",
-            provider,
-            delay,
-            until.strftime("%Y-%m-%d %H:%M:%S"),
-            kind,
-            failure,
-        )
+    kind = "rate limit" if rate_limited else "error"
+    announce(provider, delay, f"{kind}, then retrying: {failure}", now=now)
     return None
+
+
+def announce(who: str, delay: float, why: str, *, now: Callable[[], float] = time.time) -> None:
+    """Log a wait of ``delay`` s (if at least :data:`LONG_WAIT_SECONDS`): who waits, until when, why."""
+    if delay < LONG_WAIT_SECONDS:
+        return
+    until = datetime.fromtimestamp(now() + delay, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    run_logger().warning("%s: waiting %.0f s, until %s UTC (%s)", who, delay, until, why)

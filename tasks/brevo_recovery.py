@@ -8,9 +8,9 @@ Order, and why:
 2. **While another run is mid-import, unknown chunks wait.** Its process id is not recorded yet,
    so its fresh import could be mistaken for one of ours; a later run reconciles them.
 3. **Unknown chunks are reconciled with Brevo.** A ``sending`` chunk (the run died between
-   recording it and reading Brevo's answer) is matched to an import process of its time window
-   (:mod:`connectors.brevo.reconcile`), confirmed by its effect on a contact of the chunk, and
-   adopted; with no such process, Brevo never received it and its rows are sent again.
+   recording it and reading Brevo's answer) adopts the first import process of its time window
+   (:mod:`connectors.brevo.reconcile`) confirmed by its effect on a contact of the chunk;
+   with no such process, Brevo never received it and its rows are sent again.
 4. **Known processes are confirmed** by reading their reports: nothing is imported twice.
 """
 
@@ -25,7 +25,7 @@ from prefect import get_run_logger, task
 from prefect.client.orchestration import get_client
 
 from connectors.brevo import BrevoClient, BrevoSettings, ImportResult
-from connectors.brevo.reconcile import DEFAULT_SKEW, match_processes, touched_after
+from connectors.brevo.reconcile import DEFAULT_SKEW, candidates, touched_after
 from store.brevo_sync import (
     claimed_process_ids,
     mark_batch_not_sent,
@@ -99,21 +99,25 @@ async def mark_dead(current_run_id: int) -> list[int]:
 
 
 async def _adopt(brevo: BrevoClient, chunks: list[tuple[int, datetime, list[str]]]) -> dict[int, int | None]:
-    """Step 3: the process each unknown chunk started in Brevo, or None if Brevo never got it."""
+    """Step 3: the process each unknown chunk started in Brevo, or None if Brevo never got it.
+
+    Chunks oldest first; each adopts the first candidate process (:func:`candidates`) that
+    modified one of its contacts, so an import that is not its own is passed over, not taken.
+    """
     since = min(recorded for _, recorded, _ in chunks) - DEFAULT_SKEW
     processes = await brevo.list_import_processes(since)
     with session_scope(engine_for()) as session:
-        claimed = claimed_process_ids(session)
-    created = {p.id: p.created_at for p in processes}
-    matched = match_processes([(c, r) for c, r, _ in chunks], processes, claimed)
-    emails = {c: e for c, _, e in chunks}
-    for chunk_id, process_id in matched.items():
-        if process_id is None:
-            continue
-        await brevo.wait_for_process(process_id)
-        probes = [await brevo.get_contact(e) for e in emails[chunk_id][:_PROBES]]
-        if not any(c is not None and touched_after(c.modified_at, created[process_id]) for c in probes):
-            matched[chunk_id] = None  # an import of someone else's, not this chunk's
+        taken = claimed_process_ids(session)
+    matched: dict[int, int | None] = {}
+    for chunk_id, recorded, emails in sorted(chunks, key=lambda c: (c[1], c[0])):
+        matched[chunk_id] = None
+        for process in candidates(recorded, processes, taken):
+            await brevo.wait_for_process(process.id)
+            probes = [await brevo.get_contact(e) for e in emails[:_PROBES]]
+            if any(c is not None and touched_after(c.modified_at, process.created_at) for c in probes):
+                matched[chunk_id] = process.id
+                taken.add(process.id)
+                break
     return matched
 
 

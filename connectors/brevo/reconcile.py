@@ -11,7 +11,7 @@ before adopting it; a chunk with no candidate was never received and is sent aga
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 
 from connectors.brevo.models import ProcessReport
@@ -22,30 +22,25 @@ DEFAULT_SKEW = timedelta(minutes=2)
 DEFAULT_WINDOW = timedelta(minutes=15)
 
 
-def match_processes(
-    unknown: Sequence[tuple[int, datetime]],
+def candidates(
+    recorded: datetime,
     processes: Iterable[ProcessReport],
-    claimed: Iterable[int],
+    taken: Collection[int],
     *,
     skew: timedelta = DEFAULT_SKEW,
     window: timedelta = DEFAULT_WINDOW,
-) -> dict[int, int | None]:
-    """Pair each ``(chunk id, recorded at)`` with the earliest free import process of its window.
+) -> list[ProcessReport]:
+    """Import processes that may be the one a chunk recorded at ``recorded`` started, oldest first.
 
-    Chunks are taken oldest first and each process goes to one chunk at most; ``claimed``
-    process ids (owned by our other chunks) are never candidates. A process without
-    ``created_at`` qualifies only if its id is above every claimed id (ids only grow).
+    ``taken`` process ids (owned by our other chunks) are never candidates. A process without
+    ``created_at`` qualifies only if its id is above every taken id (ids only grow). The caller
+    takes chunks oldest first and adopts the first candidate it confirms.
     """
-    taken = set(claimed)
     floor = max(taken, default=0)
-    free = sorted((p for p in processes if p.id not in taken), key=lambda p: p.id)
-    out: dict[int, int | None] = {}
-    for chunk_id, recorded in sorted(unknown, key=lambda c: (c[1], c[0])):
-        pick = next((p for p in free if _fits(p, recorded, floor, skew, window)), None)
-        out[chunk_id] = pick.id if pick else None
-        if pick is not None:
-            free.remove(pick)
-    return out
+    return sorted(
+        (p for p in processes if p.id not in taken and _fits(p, recorded, floor, skew, window)),
+        key=lambda p: p.id,
+    )
 
 
 def _fits(process: ProcessReport, recorded: datetime, floor: int, skew: timedelta, window: timedelta) -> bool:
@@ -54,10 +49,11 @@ def _fits(process: ProcessReport, recorded: datetime, floor: int, skew: timedelt
     return recorded - skew <= process.created_at <= recorded + window + skew
 
 
-def touched_after(
-    modified_at: str | None, created_at: datetime | None, *, skew: timedelta = DEFAULT_SKEW
-) -> bool:
-    """True if a contact's ``modifiedAt`` is at or after a process's creation (so it may be its effect)."""
+def touched_after(modified_at: str | None, created_at: datetime | None) -> bool:
+    """True if a contact's ``modifiedAt`` is at or after a process's creation (so it may be its effect).
+
+    Both instants are Brevo's, so no clock skew applies.
+    """
     if not modified_at:
         return False
     if created_at is None:
@@ -68,4 +64,4 @@ def touched_after(
         return False
     if modified.tzinfo is None:
         modified = modified.replace(tzinfo=created_at.tzinfo)
-    return modified >= created_at - skew
+    return modified >= created_at

@@ -33,8 +33,9 @@ MAX_DEPTH: Final = 32
 #: Largest ticket quantity and absolute amount believed; beyond, the field is treated as absent.
 MAX_QUANTITY: Final = 100_000
 MAX_AMOUNT: Final = 1e12
-_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKETS = re.compile(rb"[\[\]{}]")
+#: A JSON string, or an unterminated one up to the end: every match attempt succeeds (linear time).
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+(?:"|\\?\Z)', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
 
 EventType = Literal[
     "purchase.created", "purchase.updated", "purchase.refunded", "ticket.transferred", "ticket.checked_in"
@@ -251,13 +252,18 @@ def _quantity(value: Any) -> int | None:
 # --------------------------------------------------------------------------- public
 
 
-def nesting_depth(body: bytes) -> int:
-    """How deep objects and arrays nest in ``body`` (brackets inside strings ignored), cheaply."""
+def nesting_depth(body: bytes, *, stop_above: int | None = None) -> int:
+    """How deep objects and arrays nest in ``body`` (brackets inside strings ignored), in linear time.
+
+    With ``stop_above``, returns as soon as the depth passes it (the rest is not scanned).
+    """
     depth = deepest = 0
-    for match in _BRACKETS.finditer(_STRINGS.sub(b"", body)):
+    for match in _BRACKET.finditer(_STRING.sub(b"", body)):
         if match.group() in (b"[", b"{"):
             depth += 1
             deepest = max(deepest, depth)
+            if stop_above is not None and deepest > stop_above:
+                break
         else:
             depth -= 1
     return deepest
@@ -272,9 +278,8 @@ def decode_body(body: bytes) -> dict[str, Any]:
         raise UnmappableEvent("empty body")
     if len(body) > MAX_BODY_BYTES:
         raise UnmappableEvent(f"body of {len(body):,} bytes is larger than {MAX_BODY_BYTES:,}")
-    depth = nesting_depth(body)
-    if depth > MAX_DEPTH:
-        raise UnmappableEvent(f"body nests {depth} levels deep (at most {MAX_DEPTH} are decoded)")
+    if nesting_depth(body, stop_above=MAX_DEPTH) > MAX_DEPTH:
+        raise UnmappableEvent(f"body nests more than {MAX_DEPTH} levels deep (not decoded)")
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:

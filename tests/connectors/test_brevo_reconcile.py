@@ -8,7 +8,7 @@ import httpx
 
 from connectors.brevo import BrevoClient, BrevoSettings
 from connectors.brevo.models import ProcessReport
-from connectors.brevo.reconcile import match_processes, touched_after
+from connectors.brevo.reconcile import candidates, touched_after
 from sandbox.framework import RunningSandbox
 from sandbox.hooks import hooks_of
 
@@ -20,21 +20,24 @@ def process(pid: int, minutes: float | None) -> ProcessReport:
     return ProcessReport(id=pid, name="IMPORTUSER", status="completed", created_at=created)
 
 
-def test_each_chunk_takes_the_earliest_free_process_of_its_window() -> None:
-    processes = [process(10, -30), process(11, 0.01), process(12, 0.02), process(13, 1)]
-    # 11 is ours already (a chunk recorded it); 10 is older than any unknown chunk.
-    matched = match_processes([(1, T), (2, T + timedelta(seconds=50))], processes, claimed={11})
-    assert matched == {1: 12, 2: 13}
+def ids(found: list[ProcessReport]) -> list[int]:
+    return [p.id for p in found]
+
+
+def test_candidates_are_the_free_imports_of_the_chunks_window_oldest_first() -> None:
+    processes = [process(13, 1), process(10, -30), process(11, 0.01), process(12, 0.02), process(14, 30)]
+    # 11 is ours already (a chunk recorded it); 10 is older than the chunk, 14 too late for it.
+    assert ids(candidates(T, processes, {11})) == [12, 13]
+    assert ids(candidates(T + timedelta(seconds=50), processes, {11, 12})) == [13]
 
 
 def test_no_process_in_the_window_means_never_received() -> None:
-    later = [process(20, 60)]
-    assert match_processes([(1, T)], later, claimed=set()) == {1: None}
-    assert match_processes([(1, T)], [], claimed={5}) == {1: None}
+    assert candidates(T, [process(20, 60)], set()) == []
+    assert candidates(T, [], {5}) == []
 
 
-def test_without_created_at_only_ids_above_every_claimed_one_qualify() -> None:
-    assert match_processes([(1, T)], [process(7, None), process(9, None)], claimed={8}) == {1: 9}
+def test_without_created_at_only_ids_above_every_taken_one_qualify() -> None:
+    assert ids(candidates(T, [process(7, None), process(9, None)], {8})) == [9]
 
 
 def test_a_contact_modified_after_the_process_started_confirms_it() -> None:

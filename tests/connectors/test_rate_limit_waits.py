@@ -6,6 +6,7 @@ Real HTTP against the Eventbrite twin; the injectable ``sleep`` records waits in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from datetime import date
@@ -56,7 +57,7 @@ async def test_a_long_wait_is_logged_and_the_run_stops_waiting_at_its_cap(
     assert http.stats.waited == waits[0]
     [line] = [r.getMessage() for r in caplog.records if r.name == "connectors.waits"]
     assert line.startswith(f"eventbrite: waiting {waits[0]:.0f} s, until ")
-    assert "UTC, before retrying (rate limit: eventbrite: GET /users/me/ answered 429" in line
+    assert "UTC (rate limit, then retrying: eventbrite: GET /users/me/ answered 429" in line
     assert isinstance(caught.value, RateLimitError)
     assert "1000 s allowance" in str(caught.value) and "left for the next run" in str(caught.value)
 
@@ -86,6 +87,29 @@ async def test_the_extraction_is_left_incomplete_for_the_next_run(
     assert not extract.complete
     assert extract.frame.empty
     assert any("read next run" in note for note in extract.notes)
+
+
+def test_a_long_wait_for_the_request_budget_is_announced(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    now = [1000.0]
+
+    async def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    limiter = RateLimiter([(1, 120.0)], clock=lambda: now[0])
+    monkeypatch.setattr(asyncio, "sleep", sleep)
+
+    async def twice() -> None:
+        await limiter.acquire()
+        await limiter.acquire()
+
+    with caplog.at_level(logging.WARNING, logger="connectors.waits"):
+        asyncio.run(twice())
+    assert now[0] == 1120.0
+    [line] = [r.getMessage() for r in caplog.records if r.name == "connectors.waits"]
+    assert line.startswith("request budget: waiting 120 s, until ")
+    assert line.endswith("UTC (1 requests per 120 s used up)")
 
 
 def test_settings_and_logger_outside_a_run(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -15,7 +15,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from audience.from_poshvip import poshvip_interactions, poshvip_ledger, revenue_summary
-from connectors.poshvip.adapter import EVENT_TYPES, MAX_DEPTH, UnmappableEvent, decode_body, map_event
+from connectors.poshvip.adapter import (
+    EVENT_TYPES,
+    MAX_DEPTH,
+    UnmappableEvent,
+    decode_body,
+    map_event,
+    nesting_depth,
+)
 from store.webhook_events import FAILED, PENDING, PROCESSED, UNMAPPED, StoredEvent
 from tasks.poshvip import map_stored_events
 
@@ -117,3 +124,28 @@ def test_one_delivery_that_breaks_the_adapter_is_marked_failed_and_the_rest_go_o
         (PROCESSED, None),
     ]
     assert result.unmapped[0].status == FAILED
+
+
+def test_nesting_depth_ignores_brackets_in_strings() -> None:
+    assert nesting_depth(b'{"a": "[[[[", "b": [{"c": "\\\\"}]}') == 3
+    assert nesting_depth(b"[" * 100, stop_above=MAX_DEPTH) == MAX_DEPTH + 1
+
+
+def depth_of(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((depth_of(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth_of(v) for v in value), default=0)
+    return 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values, st.booleans())
+def test_nesting_depth_is_the_real_depth_of_any_json(value: Any, ascii_only: bool) -> None:
+    assert nesting_depth(json.dumps(value, ensure_ascii=ascii_only).encode()) == depth_of(value)
+
+
+def test_nesting_depth_is_linear_on_hostile_strings() -> None:
+    # Escaped quotes and a trailing backslash: a backtracking scan would take minutes here.
+    for body in (b'\\"' * 200_000, b'"\\' * 200_000, b'"' + b'\\"' * 200_000):
+        assert nesting_depth(body) == 0
