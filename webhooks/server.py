@@ -33,7 +33,13 @@ def serve(
         os.environ["RECEIVER_INSECURE_DEV"] = "1"
     settings = ReceiverSettings()
     if workers <= 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            create_app(settings, tune_process=True),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+        )
         return
     check_settings(settings)
     serve_workers("webhooks.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level)
