@@ -148,7 +148,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+def _wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
+    """Wait until ``url`` answers; stop ``proc`` and raise if it exits or stays silent for ``timeout`` s."""
+    try:
+        _poll_ready(url, proc, timeout)
+    except BaseException:
+        _stop(proc)
+        raise
+
+
+def _poll_ready(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import socket
 import threading
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import uvicorn
-from fastapi import FastAPI
-from starlette.types import ASGIApp
 
-from webhooks.app import ReceiverConfigError, check_settings, create_app
-from webhooks.settings import ReceiverSettings
+if TYPE_CHECKING:  # the app is imported when served: serve_workers' callers need only uvicorn
+    from fastapi import FastAPI
+    from starlette.types import ASGIApp
 
 
 def serve(
@@ -29,11 +28,20 @@ def serve(
     worker starts. Several workers each run their own writer and counters, and share one
     listening socket bound here (see :func:`listening_socket`).
     """
+    from webhooks.app import check_settings, create_app
+    from webhooks.settings import ReceiverSettings
+
     if insecure_dev:
         os.environ["RECEIVER_INSECURE_DEV"] = "1"
     settings = ReceiverSettings()
     if workers <= 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            create_app(settings, tune_process=True),
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+        )
         return
     check_settings(settings)
     serve_workers("webhooks.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level)
@@ -73,6 +81,8 @@ def listening_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
+        from webhooks.app import ReceiverConfigError
+
         raise ReceiverConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     sock.set_inheritable(True)
     return sock

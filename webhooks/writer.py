@@ -199,6 +199,9 @@ class DeliveryWriter:
         except TimeoutError:
             job.abandoned = True
             raise StorageUnavailable("timed out waiting for the database") from None
+        except asyncio.CancelledError:  # the client went away: nobody will read the outcome
+            job.abandoned = True
+            raise
 
     # ------------------------------------------------------------------ the writer thread
 
