@@ -18,6 +18,17 @@ What it models, and on what evidence:
   Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``;
   ``POST /contacts`` (synchronous) refuses a wrongly typed value with 400 ``invalid_parameter``.
   There, ``emailBlacklisted: false`` un-blocklists, as the field's documentation says.
+- **Empty values erase only when the import asks.** An import row's attribute that is
+  empty (``""`` or ``null``) leaves the stored value as it was, unless the import sets
+  ``emptyContactsAttributes: true`` (with ``updateExistingContacts``): then it erases it,
+  whatever the attribute's type (text, date, float alike). An attribute absent from the
+  row is never touched. Evidence: the import reference's field description
+  ("emptyContactsAttributes = true means the empty fields in your import will erase any
+  attribute that currently contain data …, & emptyContactsAttributes = false means the
+  empty fields will not affect your existing data (only available if
+  updateExistingContacts set to true)", developers.brevo.com/reference/import-contacts and
+  the Swagger definition in shared/api-samples/brevo/openapi); an empty CSV cell, Brevo's
+  original import form, has no type, hence one empty value for every type.
 - **Import never un-blocklists** (Brevo help: keeping blocklisted contacts "ensures that
   you cannot accidentally re-import" them as subscribed; ``emailBlacklist`` only sets).
   A blocklisted contact imported into a list *is* put on it, still blocklisted (Brevo
@@ -299,7 +310,7 @@ def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
     body = process.pop("body")
     list_ids: list[int] = [int(x) for x in body.get("listIds") or []]
     update = bool(body.get("updateExistingContacts", True))
-    empty_erases = bool(body.get("emptyContactsAttributes", False))
+    empty_erases = update and bool(body.get("emptyContactsAttributes", False))
     blacklist_all = body.get("emailBlacklist") is True
     now = time.time()
     seen: set[str] = set()
@@ -349,7 +360,9 @@ def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
                 )
             contact["listIds"].add(list_id)
         contact["modifiedAt"] = now
-        signature = _state_signature(attrs, list_ids)
+        # What the row writes: an empty value writes something only when it erases.
+        written = {k: v for k, v in attrs.items() if empty_erases or v not in (None, "")}
+        signature = _state_signature(written, list_ids)
         touched[email] = signature
         state.imported_states[(email, signature)] += 1
     state.import_log.append({"process_id": process["id"], "list_ids": list_ids, "touched": touched})

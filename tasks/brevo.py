@@ -118,9 +118,11 @@ def _apply_report(
 
 @task(name="brevo-import-chunk")
 async def import_chunk(
-    rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates
+    rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates, *, erase_empty: bool = False
 ) -> ChunkResult:
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
+
+    ``erase_empty``: the chunk's ``""`` values erase what Brevo holds (rows that clear a lapsed value).
 
     The import POST is never retried after a server error (Brevo may have started it); a
     chunk Brevo did accept is confirmed by :func:`finish_unfinished` if this run dies.
@@ -131,7 +133,7 @@ async def import_chunk(
         batch_id = open_batch(session, run_id=run_id, list_id=list_id, rows=pairs)
     async with BrevoClient(BrevoSettings()) as brevo:
         pending = await brevo.import_contacts(
-            contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False
+            contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False, erase_empty=erase_empty
         )
         if pending.process_id is not None:
             with session_scope(engine_for()) as session:

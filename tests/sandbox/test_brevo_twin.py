@@ -135,6 +135,30 @@ def test_wrong_attribute_types_and_duplicate_attributes(http: httpx.Client, stat
     assert len(state.type_errors) == errors + 1
 
 
+def test_empty_values_erase_only_when_the_import_asks(http: httpx.Client, state: BrevoState) -> None:
+    for name, kind in (("LAPSE_TEXT", "text"), ("LAPSE_DATE", "date"), ("LAPSE_NUMBER", "float")):
+        assert http.post(f"/contacts/attributes/normal/{name}", json={"type": kind}).status_code == 201
+    master = state.master_list_id or 2
+    full = {"LAPSE_TEXT": "recent", "LAPSE_DATE": "2026-03-01", "LAPSE_NUMBER": 3, "FIRSTNAME": "Ana"}
+    email = "lapsing@example.org"
+    _finish(http, _import(http, [{"email": email, "attributes": full}], [master]))
+    empty = {"LAPSE_TEXT": "", "LAPSE_DATE": "", "LAPSE_NUMBER": ""}
+    # Without the flag, empty values change nothing.
+    _finish(http, _import(http, [{"email": email, "attributes": empty}], [master]))
+    assert state.contacts[email]["attributes"] == full
+    # The flag without updateExistingContacts is not available: nothing is updated.
+    kept = {"updateExistingContacts": False, "emptyContactsAttributes": True}
+    _finish(http, _import(http, [{"email": email, "attributes": empty}], [master], **kept))
+    assert state.contacts[email]["attributes"] == full
+    # With it, every type is erased by "" (and null); an absent attribute is untouched.
+    erase = {"emptyContactsAttributes": True}
+    _finish(
+        http,
+        _import(http, [{"email": email, "attributes": {**empty, "LAPSE_NUMBER": None}}], [master], **erase),
+    )
+    assert state.contacts[email]["attributes"] == {"FIRSTNAME": "Ana"}
+
+
 def test_body_and_batch_limits(http: httpx.Client, state: BrevoState) -> None:
     master = state.master_list_id or 2
     big = [{"email": f"x{i}@example.org", "attributes": {"FIRSTNAME": "y" * 1100}} for i in range(10_000)]
