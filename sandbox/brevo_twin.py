@@ -577,6 +577,15 @@ def build_app(ctx: SandboxContext) -> Starlette:
         }
         return JSONResponse(out)
 
+    async def delete_list(request: Request, _: Any) -> Response:
+        # As an admin does by hand: the list goes, its contacts stay (off it). A contact's
+        # unsubscription from it stays in its record (``listUnsubscribed``), as history.
+        list_id = list_or_404(request)
+        del state.lists[list_id]
+        for contact in state.contacts.values():
+            contact["listIds"].discard(list_id)
+        return Response(status_code=204)
+
     def select_contacts(request: Request, pool: list[dict[str, Any]], maximum: int, default: int) -> Response:
         limit, offset, sort = page(request, default=default, maximum=maximum)
         for param, key in (("modifiedSince", "modifiedAt"), ("createdSince", "createdAt")):
@@ -816,6 +825,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/contacts/lists", "contacts", get_lists),
         ("POST", "/contacts/lists", "contacts", create_list),
         ("GET", "/contacts/lists/{list_id:int}", "contacts", get_list),
+        ("DELETE", "/contacts/lists/{list_id:int}", "contacts", delete_list),
         ("GET", "/contacts/lists/{list_id:int}/contacts", "contacts", get_list_contacts),
         ("POST", "/contacts/lists/{list_id:int}/contacts/add", "contacts", add_to_list),
         ("POST", "/contacts/lists/{list_id:int}/contacts/remove", "contacts", remove_from_list),

@@ -30,6 +30,10 @@ class BrevoTarget:
     list_id: int | None
     states: ContactStates = field(default_factory=ContactStates)
     api_calls: int = 0
+    #: Ids of every list Brevo had when this run looked (None: it did not look, e.g. a dry run).
+    existing_lists: frozenset[int] | None = None
+    #: Lists found deleted by hand and created again by this run (names).
+    recreated: list[str] = field(default_factory=list)
 
     @property
     def excluded(self) -> frozenset[str]:
@@ -66,33 +70,84 @@ def known_list_id(list_id: int | None) -> int | None:
 async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoTarget:
     """Make sure the attributes and the master list exist (not in a dry run); read who must not be added.
 
-    What was verified once (attributes of this version, the list id) is cached in the database,
-    so a run with nothing to send needs no call to Brevo at all.
+    The attribute spec verified once is cached in the database, so a run with nothing to send
+    needs no call to Brevo at all (this task is not called then). A run that sends reads the
+    account's lists once: a cached master list deleted by hand is found or created again by
+    name (``recreated``), and ``existing_lists`` lets the event lists do the same.
     """
     settings = BrevoSettings()
     spec_key = ",".join(f"{k}:{v}" for k, v in sorted(BREVO_ATTRIBUTES.items()))
+    existing: frozenset[int] | None = None
+    recreated: list[str] = []
     async with BrevoClient(settings) as brevo:
         with session_scope(engine_for()) as session:
             cache = brevo_target_cache(session, settings.master_list_name)
+        replaced: list[int] = [int(x) for x in cache.get("replaced", [])]
         resolved = list_id or settings.master_list_id or cache.get("list_id")
         if not dry_run:
             if cache.get("attributes") != spec_key:
                 await brevo.ensure_attributes(BREVO_ATTRIBUTES)
-            if resolved is None or cache.get("list_id") != resolved:
-                resolved = await brevo.ensure_master_list(resolved, settings.master_list_name)
+            existing = frozenset(item.id for item in await brevo.get_lists())
+            configured = list_id or settings.master_list_id
+            resolved = await _master_list(brevo, existing, configured, cache.get("list_id"), settings)
+            if configured is None and cache.get("list_id") not in (None, resolved):
+                recreated.append(settings.master_list_name)
+                replaced.append(int(cache["list_id"]))
             with session_scope(engine_for()) as session:
                 remember_brevo_target(
-                    session, settings.master_list_name, list_id=resolved, attributes=spec_key
+                    session,
+                    settings.master_list_name,
+                    list_id=resolved,
+                    attributes=spec_key,
+                    replaced=replaced,
                 )
-        states = await brevo.get_contact_states()
+        states = _carry_unsubscribes(await brevo.get_contact_states(), resolved, replaced)
         calls = brevo.stats.requests
-    target = BrevoTarget(list_id=resolved, states=states, api_calls=calls)
+    target = BrevoTarget(
+        list_id=resolved, states=states, api_calls=calls, existing_lists=existing, recreated=recreated
+    )
+    if recreated:
+        get_run_logger().warning(
+            "Brevo list %r (id %s) was deleted; it is list %s now and is filled again",
+            settings.master_list_name,
+            cache.get("list_id"),
+            resolved,
+        )
     get_run_logger().info(
         "Brevo list %s: %d people may not be added (blocklisted or unsubscribed)",
         resolved,
         len(target.excluded),
     )
     return target
+
+
+def _carry_unsubscribes(states: ContactStates, list_id: int | None, replaced: list[int]) -> ContactStates:
+    """People who unsubscribed from a master list since deleted by hand stay unsubscribed from its successor."""
+    if list_id is None or not replaced:
+        return states
+    carried = frozenset().union(states.unsubscribed_from(list_id), *map(states.unsubscribed_from, replaced))
+    return states.model_copy(update={"unsubscribed": {**states.unsubscribed, list_id: carried}})
+
+
+async def _master_list(
+    brevo: BrevoClient,
+    existing: frozenset[int],
+    configured: int | None,
+    cached: int | None,
+    settings: BrevoSettings,
+) -> int:
+    """The master list's id among the ``existing`` lists: the configured one, the cached one, or by name."""
+    if configured is not None:
+        if configured not in existing:
+            raise ValueError(
+                f"Brevo has no list {configured} (BREVO_MASTER_LIST_ID or the list_id parameter): "
+                "was it deleted? Set the id of an existing list, or unset BREVO_MASTER_LIST_ID so "
+                f"the run finds or creates the list named {settings.master_list_name!r}."
+            )
+        return configured
+    if cached in existing:
+        return int(cached)
+    return await brevo.find_or_create_list(settings.master_list_name)
 
 
 def _apply_report(
