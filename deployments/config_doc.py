@@ -20,6 +20,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "connectors.brevo:BrevoSettings",
     "connectors.claude:ClaudeSettings",
     "webhooks.settings:ReceiverSettings",
+    "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",
     "flows.poshvip_events:PoshvipFlowSettings",
     "tasks.signups:InvitationSettings",

@@ -70,6 +70,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sandbox.brevo_webhooks import WebhookError, validate_webhook
 from sandbox.framework import FaultProfile, SandboxContext
 
 SERVICE = "brevo"
@@ -150,6 +151,7 @@ class BrevoState:
     lists: dict[int, dict[str, Any]] = field(default_factory=dict)
     processes: dict[int, dict[str, Any]] = field(default_factory=dict)
     emails_sent: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
     forbidden_fields: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -798,6 +800,34 @@ def build_app(ctx: SandboxContext) -> Starlette:
             "EMAIL\n" + "".join(f"{e}\n" for e in process["reports"][kind]), media_type="text/csv"
         )
 
+    # -- webhooks (sandbox.brevo_webhooks holds the shapes and the delivery)
+
+    async def get_webhooks(request: Request, _: Any) -> Response:
+        kind = request.query_params.get("type")
+        hooks = [{"id": i, **h} for i, h in sorted(state.webhooks.items()) if kind in (None, h["type"])]
+        return JSONResponse({"webhooks": hooks})
+
+    async def create_webhook(_: Request, body: Any) -> Response:
+        try:
+            hook = validate_webhook(body or {}, len(state.webhooks))
+        except WebhookError as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from exc
+        webhook_id = state.next_id("webhook")
+        state.webhooks[webhook_id] = hook
+        return JSONResponse({"id": webhook_id}, status_code=201)
+
+    async def update_webhook(request: Request, body: Any) -> Response:
+        webhook_id = int(request.path_params["webhook_id"])
+        if webhook_id not in state.webhooks:
+            raise ApiError(404, "document_not_found", "Webhook does not exist")
+        current = state.webhooks[webhook_id]
+        try:
+            merged = validate_webhook({**current, **(body or {})}, 0)
+        except WebhookError as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from exc
+        state.webhooks[webhook_id] = {**merged, "createdAt": current["createdAt"]}
+        return Response(status_code=204)
+
     # -- transactional email
 
     async def send_email(_: Request, body: Any) -> Response:
@@ -836,6 +866,9 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("POST", "/contacts", "contacts", create_contact),
         ("GET", "/processes/{process_id}", "unlisted", get_process),
         ("POST", "/smtp/email", "smtp", send_email),
+        ("GET", "/webhooks", "unlisted", get_webhooks),
+        ("POST", "/webhooks", "unlisted", create_webhook),
+        ("PUT", "/webhooks/{webhook_id:int}", "unlisted", update_webhook),
     ]
     routes = [
         Route(f"/v3{path}", endpoint(tier, handler), methods=[method]) for method, path, tier, handler in v3

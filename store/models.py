@@ -296,3 +296,14 @@ class BrevoImportBatch(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class BrevoOptOut(Base):
+    """A person Brevo told us (by webhook) must get no more marketing: unsubscribed, spam, hard bounce, deleted."""
+
+    __tablename__ = "brevo_opt_outs"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime]

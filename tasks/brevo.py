@@ -10,6 +10,7 @@ from prefect import get_run_logger, task
 
 from audience.brevo_payload import BREVO_ATTRIBUTES
 from connectors.brevo import BrevoClient, BrevoSettings, ContactStates, ImportResult
+from store.brevo_events import opted_out_emails
 from store.brevo_sync import (
     close_batch,
     mark_batch_sent,
@@ -102,6 +103,10 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
                     replaced=replaced,
                 )
         states = _carry_unsubscribes(await brevo.get_contact_states(), resolved, replaced)
+        with session_scope(engine_for()) as session:
+            opted_out = opted_out_emails(session)
+        if opted_out:  # told by Brevo's webhooks, maybe before Brevo's contact list shows it
+            states = states.model_copy(update={"blocklisted": states.blocklisted | opted_out})
         calls = brevo.stats.requests
     target = BrevoTarget(
         list_id=resolved, states=states, api_calls=calls, existing_lists=existing, recreated=recreated

@@ -268,3 +268,18 @@ def test_create_contact_refuses_wrong_types_and_false_unblocklists(
     update = {"email": "one@example.org", "updateEnabled": True, "emailBlacklisted": False}
     assert http.post("/contacts", json=update).status_code == 204
     assert state.contacts["one@example.org"]["emailBlacklisted"] is False
+
+
+def test_webhooks_are_created_listed_updated_and_checked(http: httpx.Client, state: BrevoState) -> None:
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["hardBounce", "unsubscribed"], "type": "marketing"}
+    created = http.post("/webhooks", json={**body, "auth": {"type": "bearer", "token": "t"}})
+    assert created.status_code == 201
+    hook_id = created.json()["id"]
+    bad = http.post("/webhooks", json={**body, "events": ["reply"]})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+    listed = http.get("/webhooks", params={"type": "marketing"}).json()["webhooks"]
+    assert [(h["id"], h["events"]) for h in listed] == [(hook_id, ["hardBounce", "unsubscribed"])]
+    assert http.get("/webhooks", params={"type": "transactional"}).json()["webhooks"] == []
+    assert http.put(f"/webhooks/{hook_id}", json={"events": ["spam"]}).status_code == 204
+    assert state.webhooks[hook_id]["events"] == ["spam"] and state.webhooks[hook_id]["auth"]["token"] == "t"
+    assert http.put("/webhooks/999", json={"events": ["spam"]}).status_code == 404
