@@ -72,6 +72,11 @@ ATTRIBUTE_COLUMNS: Final[dict[str, str]] = {
     "SIGNUP_STATUS": "signup_status",
 }
 
+#: Attributes never cleared: who the person is. Brevo may hold a name or phone from elsewhere (a sign-up
+#: form, a marketer's edit) that the sources do not know; the project only ever sets them. Every other
+#: attribute is the project's own and is cleared when its value no longer applies.
+KEPT_WHEN_MISSING: Final[frozenset[str]] = frozenset({"FIRSTNAME", "LASTNAME", "PHONE"})
+
 #: Consent fields we must never send: an explicit ``false`` would un-blocklist someone.
 BLOCKLIST_FIELDS: Final[frozenset[str]] = frozenset(
     {
@@ -126,8 +131,8 @@ def _attribute_column(
 ) -> tuple[ar.ObjectArray, ar.ObjectArray]:
     """Per row, the attribute's Python value and its ``"NAME":<json>`` fragment.
 
-    Missing values give ``None`` (omitted), or ``""`` for text and date attributes
-    when ``clear_missing``.
+    Missing values give ``None`` (omitted), or ``""`` (Brevo's empty value, for every
+    type) when ``clear_missing``.
 
     Each distinct value is converted and encoded once; rows share the resulting
     objects, which keeps a million attribute dicts small.
@@ -147,23 +152,25 @@ def _attribute_column(
         else:
             python = [_number(u) for u in uniques]
     texts = [prefix + (_encode_text(v) if isinstance(v, str) else json.dumps(v)) for v in python]
-    clear = clear_missing and brevo_type in ("text", "date")
-    missing_value, missing_text = ("", prefix + '""') if clear else (None, None)
+    missing_value, missing_text = ("", prefix + '""') if clear_missing else (None, None)
     slot = np.where(codes < 0, len(python), codes)
     values = np.array([*python, missing_value], dtype=object)[slot]
     fragments = np.array([*texts, missing_text], dtype=object)[slot]
     return np.asarray(values, dtype=object), np.asarray(fragments, dtype=object)
 
 
-def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool = False) -> pd.DataFrame:
+def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool = True) -> pd.DataFrame:
     """One Brevo contact per person: ``email``, ``attributes``, ``payload_hash``, ``removal_candidate``.
 
     ``attributes`` is a dict of :data:`BREVO_ATTRIBUTES` names to JSON values, read
-    from :data:`ATTRIBUTE_COLUMNS`; missing values are omitted (a missing source
-    column means the attribute is omitted for everyone). An omitted attribute keeps
-    its old value in Brevo (e.g. a recency segment that no longer applies); with
-    ``clear_missing=True`` missing text and date values are sent as ``""`` instead,
-    which an import with ``emptyContactsAttributes=true`` uses to erase them. Dates are ``"YYYY-MM-DD"``
+    from :data:`ATTRIBUTE_COLUMNS`. A missing value of an attribute the project owns
+    (all but :data:`KEPT_WHEN_MISSING`) is ``""``: an omitted attribute would keep its old
+    value in Brevo (e.g. a recency segment that no longer applies), while ``""`` in an
+    import with ``emptyContactsAttributes=true`` erases it (see
+    :func:`audience.sync_plan.clears_values`). Missing names and phone are omitted, as is
+    everything missing with ``clear_missing=False``; a missing source column means the
+    attribute is omitted for everyone. The hash covers the ``""`` values, so a value that
+    lapses changes the hash and a person whose values stay lapsed is not sent again. Dates are ``"YYYY-MM-DD"``
     (UTC day), whole numbers are ints. No :data:`BLOCKLIST_FIELDS` entry can ever appear.
     ``payload_hash`` is the sha256 hex of :func:`canonical_json` of email and
     attributes, so it changes exactly when something sent to Brevo changes.
@@ -181,7 +188,7 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
             name,
             segmented_people[ATTRIBUTE_COLUMNS[name]],
             BREVO_ATTRIBUTES[name],
-            clear_missing=clear_missing,
+            clear_missing=clear_missing and name not in KEPT_WHEN_MISSING,
         )
         for name in names
     ]

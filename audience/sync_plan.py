@@ -5,7 +5,7 @@ Pure diffing of this run's payloads against the last pushed state; no HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal
 
 import numpy as np
@@ -100,8 +100,23 @@ def summarise_plan(plan: pd.DataFrame) -> dict[str, int]:
     return {action: int(counts.get(action, 0)) for action in ACTIONS}
 
 
-def import_rows(plan: pd.DataFrame) -> Iterator[dict[str, Any]]:
-    """The Brevo import rows (``{"email", "attributes"}``) for the plan's create/update rows."""
+def clears_values(attributes: Mapping[str, Any]) -> bool:
+    """Whether a row empties an attribute (``""``), so it must go in an import that lets empty values erase.
+
+    Brevo's import keeps the stored value of an empty field unless the import sets
+    ``emptyContactsAttributes``, and that flag holds for the whole import: rows that clear
+    something travel apart from the rest (:func:`import_rows` with ``clearing``).
+    """
+    return any(value == "" for value in attributes.values())
+
+
+def import_rows(plan: pd.DataFrame, *, clearing: bool | None = None) -> Iterator[dict[str, Any]]:
+    """The Brevo import rows (``{"email", "attributes"}``) for the plan's create/update rows.
+
+    ``clearing=True`` yields only the rows that empty an attribute (:func:`clears_values`),
+    ``False`` only the others, ``None`` all of them.
+    """
     sending = plan.loc[plan["action"].isin(SENDING_ACTIONS).to_numpy(dtype=np.bool_)]
     for email, attributes in zip(sending["email"], sending["attributes"], strict=True):
-        yield {"email": str(email), "attributes": attributes}
+        if clearing is None or clears_values(attributes) == clearing:
+            yield {"email": str(email), "attributes": attributes}

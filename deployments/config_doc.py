@@ -25,6 +25,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "connectors.claude:ClaudeSettings",
     "connectors._waits:WaitSettings",
     "webhooks.settings:ReceiverSettings",
+    "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",
     "flows.poshvip_events:PoshvipFlowSettings",
     "tasks.signups:InvitationSettings",

@@ -11,6 +11,7 @@ FLOWS: dict[str, str] = {
     "booking-insights": "flows.booking_insights:booking_insights",
     "booking-stats": "flows.booking_stats:booking_stats",
     "poshvip-events": "flows.poshvip_events:poshvip_events",
+    "brevo-events": "flows.brevo_events:brevo_events",
     "add-bookers-to-queue": "flows.signup_queue:add_bookers_to_queue",
     "review-signup-queue": "flows.signup_queue:review_signup_queue",
     "platform-users-sync": "flows.platform_users_sync:platform_users_sync",

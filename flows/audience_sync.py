@@ -21,7 +21,12 @@ from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
 from tasks.audience_report import publish_audience_report
 from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
-from tasks.event_lists import EventListResult, plan_event_list_sync, sync_event_lists
+from tasks.event_lists import (
+    EventListResult,
+    forget_deleted_event_lists,
+    plan_event_list_sync,
+    sync_event_lists,
+)
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
 from tasks.preflight import require_settings
@@ -88,6 +93,8 @@ class BrevoSummary(BaseModel):
     skipped_consent: int = 0
     api_calls: int = 0
     event_lists: EventListsSummary = Field(default_factory=EventListsSummary)
+    #: Lists found deleted in Brevo and created again (and refilled) by this run.
+    recreated_lists: list[str] = []
 
 
 class AudienceSyncSummary(BaseModel):
@@ -122,6 +129,8 @@ class AudienceSyncSummary(BaseModel):
         )
         e = b.event_lists
         lines.append(f"  event lists: {e.added} added, {e.removed} removed over {e.lists} list(s)")
+        if b.recreated_lists:
+            lines.append("  deleted in Brevo, created again and refilled: " + ", ".join(b.recreated_lists))
         return "\n".join(lines)
 
 
@@ -226,6 +235,7 @@ async def audience_sync(
     error: str | None = None
     target: BrevoTarget | None = None
     events = EventListResult()
+    recreated: list[str] = []
     try:
         known = known_list_id(list_id)
         plan = plan_sync(audience, known or 0, [])
@@ -242,6 +252,11 @@ async def audience_sync(
             push = count_plan(plan, None)
             push.list_id = known
             logger.info("nothing changed since the last push: no call to Brevo")
+        if target is not None and target.existing_lists is not None:
+            recreated = [
+                *target.recreated,
+                *map("event list {}".format, forget_deleted_event_lists(target.existing_lists)),
+            ]
         if settings.event_lists:
             # After the master push: everyone with an active ticket is now a Brevo contact.
             event_plan = plan_event_list_sync(emails=emails)
@@ -288,6 +303,7 @@ async def audience_sync(
             skipped_consent=push.skipped_consent,
             api_calls=push.api_calls + events.api_calls,
             event_lists=EventListsSummary(added=events.added, removed=events.removed, lists=events.lists),
+            recreated_lists=recreated,
         ),
         api_calls=api_calls,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from prefect import get_run_logger
@@ -59,6 +60,16 @@ def count_plan(plan: pd.DataFrame, target: BrevoTarget | None) -> BrevoPushResul
     )
 
 
+def _import_chunks(sending: pd.DataFrame) -> list[tuple[bool, list[dict[str, Any]]]]:
+    """Byte-sized import chunks, each with whether its empty values erase (rows clearing a lapsed value)."""
+    max_bytes = BrevoSettings().import_chunk_max_bytes
+    return [
+        (clearing, chunk)
+        for clearing in (False, True)
+        for chunk in chunk_rows(list(import_rows(sending, clearing=clearing)), max_bytes=max_bytes)
+    ]
+
+
 async def push_changes(
     plan: pd.DataFrame, target: BrevoTarget, *, flow_name: str = "audience-sync"
 ) -> BrevoPushResult:
@@ -83,17 +94,15 @@ async def push_changes(
             keys = sending["email"].astype(str) + "\n" + sending["payload_hash"].astype(str)
             sending = sending[~keys.isin(done)]
         hashes = dict(zip(sending["email"].astype(str), sending["payload_hash"].astype(str), strict=True))
-        chunks = list(
-            chunk_rows(list(import_rows(sending)), max_bytes=BrevoSettings().import_chunk_max_bytes)
-        )
+        chunks = _import_chunks(sending)
         progress = await acreate_progress_artifact(
             progress=0.0,
             key="brevo-push-progress",
             description=f"Brevo import: {len(sending)} contacts in {len(chunks)} chunk(s)",
         )
-        for number, chunk in enumerate(chunks, start=1):
+        for number, (erase, chunk) in enumerate(chunks, start=1):
             rows = [{**row, "payload_hash": hashes[str(row["email"])]} for row in chunk]
-            part = await import_chunk(rows, list_id, run_id, target.states)
+            part = await import_chunk(rows, list_id, run_id, target.states, erase_empty=erase)
             result.api_calls += part.api_calls
             result.rejected.extend(part.rejected)
             await aupdate_progress_artifact(artifact_id=progress, progress=100.0 * number / len(chunks))

@@ -25,7 +25,8 @@ from sqlalchemy import Engine
 from audience.signups import services_list
 from flows.failures import explains_failures
 from store import signups as repo
-from store.db import make_engine
+from store.checkpoints import covers
+from store.db import make_engine, session_scope
 from store.migrate import ensure_migrated
 from tasks.secrets import resolve_secret_blocks
 from tasks.signups import (
@@ -37,6 +38,7 @@ from tasks.signups import (
     select_bookers,
     send_invitations,
 )
+from tasks.sources import configured_sources
 
 log = logging.getLogger(__name__)
 DEFAULT_WINDOW_DAYS = 30
@@ -92,18 +94,54 @@ class QueueRunSummary(BaseModel):
     queued: int
     invitations: dict[str, int] = Field(default_factory=dict)
     master_list: dict[str, Any] = Field(default_factory=dict)
+    #: Where the bookers were read: ``store`` (a complete audience-sync covers the window) or
+    #: ``easyappointments`` (read first, as the store did not cover the window).
+    bookers_from: Literal["store", "easyappointments"] = "store"
+    #: Why the answer may be short: the input that is missing and the command that fills it.
+    note: str | None = None
 
     def render(self) -> str:
         """A few lines for a terminal."""
         excluded = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.excluded.items())
         action = "approved and invited" if self.auto_invite else "queued"
+        origin = {
+            "store": "the store (synced by audience-sync)",
+            "easyappointments": "EasyAppointments (the store did not cover this window)",
+        }[self.bookers_from]
         lines = [
             f"Bookers {self.date_from} .. {self.date_to}: {self.bookers} (excluded: {excluded})",
+            f"bookers read from {origin}",
+            *([f"note: {self.note}"] if self.note else []),
             f"{action}: {self.queued}",
         ]
         if self.invitations:
             lines.append("invitations: " + ", ".join(f"{k} {v}" for k, v in sorted(self.invitations.items())))
         return "\n".join(lines)
+
+
+async def read_bookers_if_missing(
+    engine: Engine, date_from: date, date_to: date
+) -> tuple[Literal["store", "easyappointments"], str | None]:
+    """Make sure the window's bookings are stored: read them from EasyAppointments unless a complete
+    audience-sync window covers them (as ``booking-insights`` does with ``refresh``).
+
+    Returns where the bookers come from and, when they could not be read, a one-line note saying
+    what is missing and which command fills it. No checkpoint is recorded: audience-sync's own
+    first run still reads its full history.
+    """
+    with session_scope(engine) as session:
+        if covers(session, "easyappointments", date_from, date_to):
+            return "store", None
+    if "easyappointments" not in configured_sources():
+        return "store", (
+            f"no complete EasyAppointments sync covers {date_from} .. {date_to} and EASYAPPOINTMENTS_URL "
+            "is not set: only stored bookings were read; set it (and EASYAPPOINTMENTS_API_TOKEN) or run "
+            "`engarde run audience-sync` for that window"
+        )
+    from flows.booking_insights import refresh_bookings  # the insights flow's own re-read
+
+    await refresh_bookings(engine, date_from, date_to)
+    return "easyappointments", None
 
 
 def default_window(date_from: date | None, date_to: date | None) -> tuple[date, date]:
@@ -125,6 +163,7 @@ async def add_bookers_to_queue(
     logger = get_run_logger()
     date_from, date_to = default_window(date_from, date_to)
     engine = open_engine()
+    bookers_from, note = await read_bookers_if_missing(engine, date_from, date_to)
     selection = select_bookers(engine, date_from, date_to)
     candidates = selection.candidates
     report = InvitationReport()
@@ -147,6 +186,8 @@ async def add_bookers_to_queue(
         excluded=excluded,
         queued=len(inserted),
         invitations=report.counts,
+        bookers_from=bookers_from,
+        note=note,
     )
     touched = sorted(set(inserted) | {o.email for o in report.outcomes}) if auto_invite else []
     summary.master_list = await sync_to_master_list(touched)
@@ -168,6 +209,9 @@ def _queue_markdown(s: QueueRunSummary) -> str:
         f"| bookers in window | {s.bookers} |",
         *[f"| excluded: {k.replace('_', ' ')} | {v} |" for k, v in s.excluded.items()],
         f"| {'approved and invited' if s.auto_invite else 'added to the pending queue'} | {s.queued} |",
+        "",
+        f"Bookers read from: {s.bookers_from}.",
+        *([f"**Note:** {s.note}"] if s.note else []),
     ]
     if s.invitations:
         lines += ["", "Invitations: " + ", ".join(f"{k} {v}" for k, v in sorted(s.invitations.items()))]

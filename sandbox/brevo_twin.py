@@ -18,6 +18,17 @@ What it models, and on what evidence:
   Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``;
   ``POST /contacts`` (synchronous) refuses a wrongly typed value with 400 ``invalid_parameter``.
   There, ``emailBlacklisted: false`` un-blocklists, as the field's documentation says.
+- **Empty values erase only when the import asks.** An import row's attribute that is
+  empty (``""`` or ``null``) leaves the stored value as it was, unless the import sets
+  ``emptyContactsAttributes: true`` (with ``updateExistingContacts``): then it erases it,
+  whatever the attribute's type (text, date, float alike). An attribute absent from the
+  row is never touched. Evidence: the import reference's field description
+  ("emptyContactsAttributes = true means the empty fields in your import will erase any
+  attribute that currently contain data …, & emptyContactsAttributes = false means the
+  empty fields will not affect your existing data (only available if
+  updateExistingContacts set to true)", developers.brevo.com/reference/import-contacts and
+  the Swagger definition in shared/api-samples/brevo/openapi); an empty CSV cell, Brevo's
+  original import form, has no type, hence one empty value for every type.
 - **Import never un-blocklists** (Brevo help: keeping blocklisted contacts "ensures that
   you cannot accidentally re-import" them as subscribed; ``emailBlacklist`` only sets).
   A blocklisted contact imported into a list *is* put on it, still blocklisted (Brevo
@@ -59,6 +70,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sandbox.brevo_webhooks import WebhookError, validate_webhook
 from sandbox.framework import FaultProfile, SandboxContext
 from sandbox.hooks import hooks_of
 
@@ -140,6 +152,7 @@ class BrevoState:
     lists: dict[int, dict[str, Any]] = field(default_factory=dict)
     processes: dict[int, dict[str, Any]] = field(default_factory=dict)
     emails_sent: list[dict[str, Any]] = field(default_factory=list)
+    webhooks: dict[int, dict[str, Any]] = field(default_factory=dict)
     received: list[dict[str, Any]] = field(default_factory=list)
     forbidden_fields: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
@@ -300,7 +313,7 @@ def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
     body = process.pop("body")
     list_ids: list[int] = [int(x) for x in body.get("listIds") or []]
     update = bool(body.get("updateExistingContacts", True))
-    empty_erases = bool(body.get("emptyContactsAttributes", False))
+    empty_erases = update and bool(body.get("emptyContactsAttributes", False))
     blacklist_all = body.get("emailBlacklist") is True
     now = time.time()
     seen: set[str] = set()
@@ -350,7 +363,9 @@ def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
                 )
             contact["listIds"].add(list_id)
         contact["modifiedAt"] = now
-        signature = _state_signature(attrs, list_ids)
+        # What the row writes: an empty value writes something only when it erases.
+        written = {k: v for k, v in attrs.items() if empty_erases or v not in (None, "")}
+        signature = _state_signature(written, list_ids)
         touched[email] = signature
         state.imported_states[(email, signature)] += 1
     state.import_log.append({"process_id": process["id"], "list_ids": list_ids, "touched": touched})
@@ -565,6 +580,15 @@ def build_app(ctx: SandboxContext) -> Starlette:
             "dynamicList": False,
         }
         return JSONResponse(out)
+
+    async def delete_list(request: Request, _: Any) -> Response:
+        # As an admin does by hand: the list goes, its contacts stay (off it). A contact's
+        # unsubscription from it stays in its record (``listUnsubscribed``), as history.
+        list_id = list_or_404(request)
+        del state.lists[list_id]
+        for contact in state.contacts.values():
+            contact["listIds"].discard(list_id)
+        return Response(status_code=204)
 
     def select_contacts(request: Request, pool: list[dict[str, Any]], maximum: int, default: int) -> Response:
         limit, offset, sort = page(request, default=default, maximum=maximum)
@@ -795,6 +819,34 @@ def build_app(ctx: SandboxContext) -> Starlette:
             "EMAIL\n" + "".join(f"{e}\n" for e in process["reports"][kind]), media_type="text/csv"
         )
 
+    # -- webhooks (sandbox.brevo_webhooks holds the shapes and the delivery)
+
+    async def get_webhooks(request: Request, _: Any) -> Response:
+        kind = request.query_params.get("type")
+        hooks = [{"id": i, **h} for i, h in sorted(state.webhooks.items()) if kind in (None, h["type"])]
+        return JSONResponse({"webhooks": hooks})
+
+    async def create_webhook(_: Request, body: Any) -> Response:
+        try:
+            hook = validate_webhook(body or {}, len(state.webhooks))
+        except WebhookError as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from exc
+        webhook_id = state.next_id("webhook")
+        state.webhooks[webhook_id] = hook
+        return JSONResponse({"id": webhook_id}, status_code=201)
+
+    async def update_webhook(request: Request, body: Any) -> Response:
+        webhook_id = int(request.path_params["webhook_id"])
+        if webhook_id not in state.webhooks:
+            raise ApiError(404, "document_not_found", "Webhook does not exist")
+        current = state.webhooks[webhook_id]
+        try:
+            merged = validate_webhook({**current, **(body or {})}, 0)
+        except WebhookError as exc:
+            raise ApiError(400, "invalid_parameter", str(exc)) from exc
+        state.webhooks[webhook_id] = {**merged, "createdAt": current["createdAt"]}
+        return Response(status_code=204)
+
     # -- transactional email
 
     async def send_email(_: Request, body: Any) -> Response:
@@ -822,6 +874,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/contacts/lists", "contacts", get_lists),
         ("POST", "/contacts/lists", "contacts", create_list),
         ("GET", "/contacts/lists/{list_id:int}", "contacts", get_list),
+        ("DELETE", "/contacts/lists/{list_id:int}", "contacts", delete_list),
         ("GET", "/contacts/lists/{list_id:int}/contacts", "contacts", get_list_contacts),
         ("POST", "/contacts/lists/{list_id:int}/contacts/add", "contacts", add_to_list),
         ("POST", "/contacts/lists/{list_id:int}/contacts/remove", "contacts", remove_from_list),
@@ -833,6 +886,9 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/processes", "unlisted", get_processes),
         ("GET", "/processes/{process_id}", "unlisted", get_process),
         ("POST", "/smtp/email", "smtp", send_email),
+        ("GET", "/webhooks", "unlisted", get_webhooks),
+        ("POST", "/webhooks", "unlisted", create_webhook),
+        ("PUT", "/webhooks/{webhook_id:int}", "unlisted", update_webhook),
     ]
     routes = [
         Route(f"/v3{path}", endpoint(tier, handler), methods=[method]) for method, path, tier, handler in v3

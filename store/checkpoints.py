@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -82,3 +82,23 @@ def window_states(session: Session, source: str) -> dict[tuple[date, date], str]
         ).where(ExtractionCheckpoint.source == source)
     ).all()
     return {(r[0], r[1]): r[2] for r in rows}
+
+
+def covers(session: Session, source: str, date_from: date, date_to: date) -> bool:
+    """Whether complete windows of ``source`` together cover every day of ``[date_from, date_to]``.
+
+    As in :func:`last_complete_end`, a window counts only up to the day it finished.
+    """
+    rows = session.execute(
+        select(
+            ExtractionCheckpoint.window_start,
+            ExtractionCheckpoint.window_end,
+            ExtractionCheckpoint.finished_at,
+        ).where(ExtractionCheckpoint.source == source, ExtractionCheckpoint.status == "complete")
+    ).all()
+    day = date_from
+    for start, end in sorted((s, min(e, f.date()) if f else e) for s, e, f in rows):
+        if start > day:
+            break
+        day = max(day, end + timedelta(days=1))
+    return day > date_to

@@ -49,9 +49,15 @@ def brevo_target_cache(session: Session, list_name: str) -> dict[str, Any]:
     return dict(cached.get(list_name, {}))
 
 
-def remember_brevo_target(session: Session, list_name: str, *, list_id: int, attributes: str) -> None:
-    """Cache the master list id and the attribute spec Brevo now has, so later runs need not check again."""
+def remember_brevo_target(
+    session: Session, list_name: str, *, list_id: int, attributes: str, replaced: list[int] | None = None
+) -> None:
+    """Cache the master list id and the attribute spec Brevo now has, so later runs need not check again.
+
+    ``replaced``: ids the list had before it was deleted by hand and created again (their
+    unsubscriptions still count).
+    """
     row = get_connection(session, "brevo")
     targets = dict((row.config or {}).get("targets", {})) if row else {}
-    targets[list_name] = {"list_id": list_id, "attributes": attributes}
+    targets[list_name] = {"list_id": list_id, "attributes": attributes, "replaced": list(replaced or [])}
     save_connection(session, provider="brevo", auth_method="api_key", config={"targets": targets})

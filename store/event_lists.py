@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -44,6 +44,26 @@ def remember_event_lists(session: Session, ids: Mapping[str, int]) -> None:
         config={"event_lists": merged},
         status=row.status if row else "connected",
     )
+
+
+def forget_event_lists(session: Session, existing: frozenset[int] | set[int]) -> list[str]:
+    """Forget the cached event lists Brevo no longer has (deleted by hand) and who we had put on them.
+
+    Returns their event keys. The next plan then adds every current ticket holder again, to a
+    list found or created by name.
+    """
+    ids = event_list_ids(session)
+    gone = {key: list_id for key, list_id in ids.items() if list_id not in existing}
+    if not gone:
+        return []
+    session.execute(delete(BrevoSyncState).where(BrevoSyncState.list_id.in_(sorted(gone.values()))))
+    row = get_connection(session, "brevo")
+    if row is not None:
+        kept = {k: v for k, v in ids.items() if k not in gone}
+        # save_connection merges configs, so the event-list mapping is replaced here as a whole.
+        row.config = {**(row.config or {}), "event_lists": kept}
+        session.flush()
+    return sorted(gone)
 
 
 def load_event_list_state(session: Session, emails: Sequence[str] | None = None) -> pd.DataFrame:

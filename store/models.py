@@ -328,3 +328,14 @@ class SegmentSnapshot(Base):
     flow_run_id: Mapped[str | None] = mapped_column(String(64))
     people: Mapped[int] = mapped_column(Integer)
     segments: Mapped[dict[str, Any]]
+
+
+class BrevoOptOut(Base):
+    """A person Brevo told us (by webhook) must get no more marketing: unsubscribed, spam, hard bounce, deleted."""
+
+    __tablename__ = "brevo_opt_outs"
+
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(64))
+    opted_out_at: Mapped[datetime]

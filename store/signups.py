@@ -27,9 +27,19 @@ from audience.invitations import TokenVerdict, hash_token, judge_token
 from store.models import PendingSignup, UserInvitation
 
 QUEUE_STATUSES: Final = ("pending", "approved", "rejected", "invited")
-INVITATION_STATUSES: Final = ("pending", "sending", "sent", "failed", "bounced", "accepted", "expired")
+INVITATION_STATUSES: Final = (
+    "pending",
+    "sending",
+    "sent",
+    "delivered",
+    "failed",
+    "bounced",
+    "blocked",
+    "accepted",
+    "expired",
+)
 #: Invitation statuses that still count as "this person was invited" (no new invitation is made).
-LIVE_INVITATION_STATUSES: Final = frozenset({"pending", "sending", "sent", "accepted"})
+LIVE_INVITATION_STATUSES: Final = frozenset({"pending", "sending", "sent", "delivered", "accepted"})
 Decision = Literal["approved", "rejected"]
 _CHUNK = 500
 

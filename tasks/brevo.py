@@ -10,6 +10,7 @@ from prefect import get_run_logger, task
 
 from audience.brevo_payload import BREVO_ATTRIBUTES
 from connectors.brevo import BrevoClient, BrevoSettings, ContactStates, ImportResult
+from store.brevo_events import opted_out_emails
 from store.brevo_sync import (
     close_batch,
     mark_batch_sent,
@@ -29,6 +30,10 @@ class BrevoTarget:
     list_id: int | None
     states: ContactStates = field(default_factory=ContactStates)
     api_calls: int = 0
+    #: Ids of every list Brevo had when this run looked (None: it did not look, e.g. a dry run).
+    existing_lists: frozenset[int] | None = None
+    #: Lists found deleted by hand and created again by this run (names).
+    recreated: list[str] = field(default_factory=list)
 
     @property
     def excluded(self) -> frozenset[str]:
@@ -65,33 +70,88 @@ def known_list_id(list_id: int | None) -> int | None:
 async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoTarget:
     """Make sure the attributes and the master list exist (not in a dry run); read who must not be added.
 
-    What was verified once (attributes of this version, the list id) is cached in the database,
-    so a run with nothing to send needs no call to Brevo at all.
+    The attribute spec verified once is cached in the database, so a run with nothing to send
+    needs no call to Brevo at all (this task is not called then). A run that sends reads the
+    account's lists once: a cached master list deleted by hand is found or created again by
+    name (``recreated``), and ``existing_lists`` lets the event lists do the same.
     """
     settings = BrevoSettings()
     spec_key = ",".join(f"{k}:{v}" for k, v in sorted(BREVO_ATTRIBUTES.items()))
+    existing: frozenset[int] | None = None
+    recreated: list[str] = []
     async with BrevoClient(settings) as brevo:
         with session_scope(engine_for()) as session:
             cache = brevo_target_cache(session, settings.master_list_name)
+        replaced: list[int] = [int(x) for x in cache.get("replaced", [])]
         resolved = list_id or settings.master_list_id or cache.get("list_id")
         if not dry_run:
             if cache.get("attributes") != spec_key:
                 await brevo.ensure_attributes(BREVO_ATTRIBUTES)
-            if resolved is None or cache.get("list_id") != resolved:
-                resolved = await brevo.ensure_master_list(resolved, settings.master_list_name)
+            existing = frozenset(item.id for item in await brevo.get_lists())
+            configured = list_id or settings.master_list_id
+            resolved = await _master_list(brevo, existing, configured, cache.get("list_id"), settings)
+            if configured is None and cache.get("list_id") not in (None, resolved):
+                recreated.append(settings.master_list_name)
+                replaced.append(int(cache["list_id"]))
             with session_scope(engine_for()) as session:
                 remember_brevo_target(
-                    session, settings.master_list_name, list_id=resolved, attributes=spec_key
+                    session,
+                    settings.master_list_name,
+                    list_id=resolved,
+                    attributes=spec_key,
+                    replaced=replaced,
                 )
-        states = await brevo.get_contact_states()
+        states = _carry_unsubscribes(await brevo.get_contact_states(), resolved, replaced)
+        with session_scope(engine_for()) as session:
+            opted_out = opted_out_emails(session)
+        if opted_out:  # told by Brevo's webhooks, maybe before Brevo's contact list shows it
+            states = states.model_copy(update={"blocklisted": states.blocklisted | opted_out})
         calls = brevo.stats.requests
-    target = BrevoTarget(list_id=resolved, states=states, api_calls=calls)
+    target = BrevoTarget(
+        list_id=resolved, states=states, api_calls=calls, existing_lists=existing, recreated=recreated
+    )
+    if recreated:
+        get_run_logger().warning(
+            "Brevo list %r (id %s) was deleted; it is list %s now and is filled again",
+            settings.master_list_name,
+            cache.get("list_id"),
+            resolved,
+        )
     get_run_logger().info(
         "Brevo list %s: %d people may not be added (blocklisted or unsubscribed)",
         resolved,
         len(target.excluded),
     )
     return target
+
+
+def _carry_unsubscribes(states: ContactStates, list_id: int | None, replaced: list[int]) -> ContactStates:
+    """People who unsubscribed from a master list since deleted by hand stay unsubscribed from its successor."""
+    if list_id is None or not replaced:
+        return states
+    carried = frozenset().union(states.unsubscribed_from(list_id), *map(states.unsubscribed_from, replaced))
+    return states.model_copy(update={"unsubscribed": {**states.unsubscribed, list_id: carried}})
+
+
+async def _master_list(
+    brevo: BrevoClient,
+    existing: frozenset[int],
+    configured: int | None,
+    cached: int | None,
+    settings: BrevoSettings,
+) -> int:
+    """The master list's id among the ``existing`` lists: the configured one, the cached one, or by name."""
+    if configured is not None:
+        if configured not in existing:
+            raise ValueError(
+                f"Brevo has no list {configured} (BREVO_MASTER_LIST_ID or the list_id parameter): "
+                "was it deleted? Set the id of an existing list, or unset BREVO_MASTER_LIST_ID so "
+                f"the run finds or creates the list named {settings.master_list_name!r}."
+            )
+        return configured
+    if cached in existing:
+        return int(cached)
+    return await brevo.find_or_create_list(settings.master_list_name)
 
 
 def apply_report(
@@ -117,9 +177,11 @@ def apply_report(
 
 @task(name="brevo-import-chunk")
 async def import_chunk(
-    rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates
+    rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates, *, erase_empty: bool = False
 ) -> ChunkResult:
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
+
+    ``erase_empty``: the chunk's ``""`` values erase what Brevo holds (rows that clear a lapsed value).
 
     The import POST is never retried after a server error (Brevo may have started it); a
     chunk Brevo did (or may have) accepted is reconciled by
@@ -131,7 +193,7 @@ async def import_chunk(
         batch_id = open_batch(session, run_id=run_id, list_id=list_id, rows=pairs)
     async with BrevoClient(BrevoSettings()) as brevo:
         pending = await brevo.import_contacts(
-            contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False
+            contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False, erase_empty=erase_empty
         )
         if pending.process_id is not None:
             with session_scope(engine_for()) as session:

@@ -12,6 +12,7 @@ from connectors.brevo import BrevoClient, BrevoSettings, ContactStates
 from store.db import engine_for, session_scope
 from store.event_lists import (
     event_list_ids,
+    forget_event_lists,
     load_event_list_state,
     record_event_members,
     remember_event_lists,
@@ -62,6 +63,18 @@ def event_list_name(event_key: str, event_name: str) -> str:
     if len(name) > NAME_MAX:
         name = name[: NAME_MAX - 1].rstrip() + "…"
     return f"Event: {name} ({event_key})"
+
+
+@task(name="forget-deleted-event-lists")
+def forget_deleted_event_lists(existing: frozenset[int]) -> list[str]:
+    """Event keys whose Brevo list was deleted by hand (not among ``existing``); they are filled again this run."""
+    with session_scope(engine_for()) as session:
+        gone = forget_event_lists(session, existing)
+    if gone:
+        get_run_logger().warning(
+            "event lists deleted in Brevo, created again and refilled: %s", ", ".join(gone)
+        )
+    return gone
 
 
 @task(name="plan-event-lists")

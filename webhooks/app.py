@@ -259,6 +259,9 @@ def create_app(
     # which cost as much CPU as the whole delivery (verify + dedupe key + insert) in the bench.
     app.router.routes.append(Route(WEBHOOK_PATH, poshvip_webhook, methods=["POST"]))
     app.router.routes.append(Route(WEBHOOK_PATH + "/{token}", poshvip_webhook, methods=["POST"]))
+    from webhooks.brevo import add_brevo_route  # imports this module: registered here, not at import
+
+    add_brevo_route(app)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

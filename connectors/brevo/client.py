@@ -33,6 +33,7 @@ from connectors.brevo.models import (
     ContactStates,
     SentEmail,
 )
+from connectors.brevo.webhooks import WebhooksMixin
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ CLOCK_MARGIN_SECONDS = 300
 __all__ = ["CONTACTS_PAGE", "LIST_BATCH", "BrevoClient"]
 
 
-class BrevoClient(ImportsMixin, ListsMixin):
+class BrevoClient(ImportsMixin, ListsMixin, WebhooksMixin):
     """The Brevo connector. Use as ``async with BrevoClient(settings) as brevo: ...``.
 
     ``client`` injects an ``httpx.AsyncClient`` (handed to the SDK as ``httpx_client``;

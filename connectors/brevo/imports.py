@@ -42,11 +42,13 @@ class ImportsMixin(BrevoBase):
         exclude: ContactStates | None = None,
         types: Mapping[str, str] | None = None,
         wait: bool = True,
+        erase_empty: bool = False,
     ) -> ImportResult:
         """Upsert one chunk of ``rows`` (``{"email", "attributes"}``) with ``POST /contacts/import``.
 
-        Sends ``updateExistingContacts=true``, ``emptyContactsAttributes=false``; never a
-        blocklist field. Rows whose email ``exclude`` marks as blocklisted or unsubscribed
+        Sends ``updateExistingContacts=true`` and ``emptyContactsAttributes=erase_empty``
+        (with it, each ``""`` value erases the contact's stored one; without, an empty or
+        omitted value keeps it); never a blocklist field. Rows whose email ``exclude`` marks as blocklisted or unsubscribed
         from one of ``list_ids`` are not sent (``skipped``). Given ``types`` (attribute name →
         text|date|float|boolean, as passed to ``ensure_attributes``), a row with a value of
         the wrong type is not sent and comes back in ``rejected``. The caller chunks rows by bytes
@@ -82,7 +84,7 @@ class ImportsMixin(BrevoBase):
                 rejected=refused,
                 skipped=skipped,
             )
-        body = import_body(json_rows, list_ids)
+        body = import_body(json_rows, list_ids, erase_empty=erase_empty)
         size = encoded_size(body)
         if size > IMPORT_BODY_HARD_LIMIT:
             raise ImportTooLargeError(
@@ -105,7 +107,7 @@ class ImportsMixin(BrevoBase):
                 json_body=json_rows,  # plain dicts: the SDK sends them as given
                 list_ids=list(list_ids),
                 update_existing_contacts=True,
-                empty_contacts_attributes=False,
+                empty_contacts_attributes=erase_empty,
                 disable_notification=True,
                 request_options=NO_SDK_RETRIES,
             ),

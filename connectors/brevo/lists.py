@@ -23,7 +23,7 @@ class ListsMixin(BrevoBase):
     # ------------------------------------------------------------------ lists
 
     async def get_lists(self) -> list[ContactList]:
-        """Every contact list of the account (pages of 50)."""
+        """Every contact list of the account (pages of 50); later name look-ups use what it read."""
         out: list[ContactList] = []
         offset = 0
         while True:
@@ -43,6 +43,8 @@ class ListsMixin(BrevoBase):
             )
             offset += len(page)
             if len(page) < LISTS_PAGE or (resp.count is not None and offset >= resp.count):
+                for item in out:
+                    self._list_ids.setdefault(item.name, item.id)
                 return out
 
     async def _ensure_folder(self) -> int:

@@ -43,8 +43,10 @@ def attribute_name(name: str) -> str:
 def import_row(email: str, attributes: Mapping[str, Any] | None = None) -> ImportRow:
     """One ``jsonBody`` item: trimmed email, upper-case attribute names, dates as ``YYYY-MM-DD``.
 
-    ``None`` values are left out (with ``emptyContactsAttributes=false`` they would not
-    erase anything anyway). Only ``email`` and ``attributes`` ever appear in the item.
+    ``None`` values are left out (the attribute is not touched); ``""`` is kept: it is
+    Brevo's empty value, which erases the stored one in an import sent with
+    ``emptyContactsAttributes=true`` (and changes nothing otherwise). Only ``email`` and
+    ``attributes`` ever appear in the item.
     """
     attrs = {attribute_name(k): _value(v) for k, v in (attributes or {}).items() if v is not None}
     return {"email": email.strip(), "attributes": attrs}
@@ -63,6 +65,8 @@ def type_problem(attributes: Mapping[str, Any], types: Mapping[str, str]) -> str
     """
     wanted = {k.upper(): v for k, v in types.items()}
     for name, value in attributes.items():
+        if value == "":
+            continue  # the empty value of every type
         kind = wanted.get(name)
         if kind == "date" and not (isinstance(value, str) and _ISO_DATE.match(value)):
             return f"{name}: {value!r} is not a date (YYYY-MM-DD)"
@@ -75,13 +79,19 @@ def type_problem(attributes: Mapping[str, Any], types: Mapping[str, str]) -> str
     return None
 
 
-def import_body(rows: Sequence[ImportRow], list_ids: Sequence[int]) -> dict[str, Any]:
-    """The ``POST /contacts/import`` body this connector sends (blocklist fields never included)."""
+def import_body(
+    rows: Sequence[ImportRow], list_ids: Sequence[int], *, erase_empty: bool = False
+) -> dict[str, Any]:
+    """The ``POST /contacts/import`` body this connector sends (blocklist fields never included).
+
+    ``erase_empty`` sets ``emptyContactsAttributes``: every ``""`` in the rows then erases
+    the contact's stored value (only meaningful with ``updateExistingContacts``, always sent).
+    """
     return {
         "jsonBody": list(rows),
         "listIds": list(list_ids),
         "updateExistingContacts": True,
-        "emptyContactsAttributes": False,
+        "emptyContactsAttributes": erase_empty,
         "disableNotification": True,
     }
 

@@ -8,6 +8,7 @@ from audience.brevo_payload import (
     ATTRIBUTE_COLUMNS,
     BLOCKLIST_FIELDS,
     BREVO_ATTRIBUTES,
+    KEPT_WHEN_MISSING,
     PAYLOAD_COLUMNS,
     build_brevo_payloads,
     canonical_json,
@@ -97,9 +98,11 @@ def test_payload_values() -> None:
         "TICKETS_ACTIVE": 0,
         "FIRST_SEEN": "2025-01-02",
         "LAST_BOOKING_DATE": (AS_OF - pd.Timedelta(days=12)).strftime("%Y-%m-%d"),
+        "LAST_EVENT_DATE": "",
     }
-    # Missing values are omitted, never sent as null or "".
-    assert "FIRSTNAME" not in bo and "ENGARDE_SEGMENT" not in bo and "LAST_BOOKING_DATE" not in bo
+    # Missing values of the project's own attributes are Brevo's empty value, never null; a
+    # missing name or phone is omitted (Brevo may know it from elsewhere).
+    assert "FIRSTNAME" not in bo and bo["ENGARDE_SEGMENT"] == "" and bo["LAST_BOOKING_DATE"] == ""
     assert bo["LAST_EVENT_DATE"] == "2026-10-03"
     assert bo["EVENTS_ATTENDED"] == 2
     assert all(v is not None and v == v for a in (ana, bo, cy) for v in a.values())
@@ -166,15 +169,16 @@ def test_empty_input() -> None:
     assert list(payloads.columns) == PAYLOAD_COLUMNS and len(payloads) == 0
 
 
-def test_clear_missing_sends_empty_text_and_dates() -> None:
+def test_clear_missing_sends_empty_values_for_every_owned_attribute() -> None:
     segmented = _segmented()
     segmented["signup_status"] = pd.array([pd.NA] * len(segmented), dtype="string")
-    kept = build_brevo_payloads(segmented)
-    cleared = build_brevo_payloads(segmented, clear_missing=True)
+    segmented["events_attended"] = pd.array([0, pd.NA, 0], dtype="Int64")
+    kept = build_brevo_payloads(segmented, clear_missing=False)
+    cleared = build_brevo_payloads(segmented)
     bo = cleared.loc[1, "attributes"]
-    assert bo["FIRSTNAME"] == "" and bo["ENGARDE_SEGMENT"] == "" and bo["LAST_BOOKING_DATE"] == ""
-    assert bo["EVENTS_ATTENDED"] == 2
-    assert set(bo) == set(BREVO_ATTRIBUTES)
+    assert bo["ENGARDE_SEGMENT"] == "" and bo["LAST_BOOKING_DATE"] == "" and bo["EVENTS_ATTENDED"] == ""
+    assert set(bo) == set(BREVO_ATTRIBUTES) - KEPT_WHEN_MISSING
+    assert "EVENTS_ATTENDED" not in kept.loc[1, "attributes"]
     assert cleared.loc[1, "payload_hash"] == payload_hash("bo@x.io", bo)
     assert cleared.loc[1, "payload_hash"] != kept.loc[1, "payload_hash"]
     # ana only lacked LAST_EVENT_DATE (and has no sign-up).

@@ -4,6 +4,7 @@ import pytest
 from audience.sync_plan import (
     ACTIONS,
     PLAN_COLUMNS,
+    clears_values,
     import_rows,
     plan_brevo_sync,
     summarise_plan,
@@ -94,3 +95,12 @@ def test_duplicate_state_is_refused() -> None:
         plan_brevo_sync(
             _payloads(("a@x.io", "h", False)), _pushed(("a@x.io", "h", True), ("a@x.io", "g", True)), []
         )
+
+
+def test_rows_that_clear_a_value_are_apart() -> None:
+    payloads = _payloads(("keeps@x.io", "a", False), ("clears@x.io", "", False), ("same@x.io", "", False))
+    plan = plan_brevo_sync(payloads, _pushed(("same@x.io", "", True)), [])
+    assert [r["email"] for r in import_rows(plan, clearing=False)] == ["keeps@x.io"]
+    assert [r["email"] for r in import_rows(plan, clearing=True)] == ["clears@x.io"]
+    assert [r["email"] for r in import_rows(plan)] == ["keeps@x.io", "clears@x.io"]
+    assert clears_values({"A": 1, "B": ""}) and not clears_values({"A": 0, "B": None})

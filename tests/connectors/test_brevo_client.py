@@ -220,6 +220,28 @@ async def test_wrongly_typed_values_are_rejected_not_sent(brevo: BrevoClient, st
     assert state.type_errors == []
 
 
+async def test_empty_values_of_every_type_erase_only_with_erase_empty(
+    brevo: BrevoClient, state: BrevoState
+) -> None:
+    types = {"LAPSED_ON": "date", "LAPSED_COUNT": "float", "LAPSED_TAG": "text"}
+    await brevo.ensure_attributes(types)
+    master = [state.master_list_id or 2]
+    email = "lapses@example.org"
+    await brevo.import_contacts(
+        [{"email": email, "attributes": {"LAPSED_ON": "2026-01-02", "LAPSED_COUNT": 2, "LAPSED_TAG": "x"}}],
+        master,
+        types=types,
+    )
+    empty = [{"email": email, "attributes": {"LAPSED_ON": "", "LAPSED_COUNT": "", "LAPSED_TAG": ""}}]
+    kept = await brevo.import_contacts(empty, master, types=types)
+    assert kept.rejected == [] and state.contacts[email]["attributes"]["LAPSED_COUNT"] == 2
+    assert state.received[-1]["body"]["emptyContactsAttributes"] is False
+    erased = await brevo.import_contacts(empty, master, types=types, erase_empty=True)
+    assert erased.rejected == [] and erased.rows_sent == 1
+    assert state.received[-1]["body"]["emptyContactsAttributes"] is True
+    assert state.contacts[email]["attributes"] == {}
+
+
 async def test_chunks_posted_first_then_collected(brevo: BrevoClient, state: BrevoState) -> None:
     list_id = await brevo.find_or_create_list("Pipelined list")
     rows = [import_row(f"pipe{i}@example.org", {"FIRSTNAME": f"P{i}"}) for i in range(400)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,10 +28,10 @@ def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def serve_world(
-    monkeypatch: pytest.MonkeyPatch, *, scale: int = 600, seed: int = 21, faults: float = 0.0
+    monkeypatch: pytest.MonkeyPatch, *, scale: int = 600, seed: int = 21, faults: float = 0.0, **world_kw: Any
 ) -> RunningSandbox:
-    """Start a sandbox for a world and point every connector at it."""
-    running = RunningSandbox(new_context(scale=scale, seed=seed, faults=faults)).start()
+    """Start a sandbox for a world (``world_kw``: e.g. its ``anchor``) and point every connector at it."""
+    running = RunningSandbox(new_context(scale=scale, seed=seed, faults=faults, **world_kw)).start()
     for key, value in running.env.items():
         monkeypatch.setenv(key, value)
     # Fast retries against the twins: their 429s ask for a second, not an hour.

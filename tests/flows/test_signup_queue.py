@@ -17,6 +17,7 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.flow_runs import aresume_flow_run
 from sqlalchemy import Engine
 
+from audience.identity import normalise_emails
 from audience.invitations import TokenVerdict, hash_token
 from audience.schema import coerce_interactions
 from connectors.brevo import BrevoClient, BrevoSettings
@@ -390,3 +391,47 @@ def test_review_form_decisions() -> None:
     )
     prefilled = form(reviewer="kim")
     assert prefilled.people[0].services == "Sabre" and prefilled.people[0].decision == "leave pending"
+
+
+async def test_add_bookers_on_a_fresh_database_reads_the_window_from_easyappointments(
+    sandbox: RunningSandbox, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("PLATFORM_DATABASE_URL", raising=False)
+    upgrade(make_engine(url))
+    date_to = sandbox.ctx.world.anchor.date()
+    date_from = date_to - timedelta(days=30)
+    # The window's bookers, from the EasyAppointments twin's own world.
+    customers = {int(str(c["id"])): str(c["email"]) for c in sandbox.ctx.world.customers}
+    raw = [
+        customers[int(str(a["customerId"]))]
+        for a in sandbox.ctx.world.appointments
+        if date_from < date.fromisoformat(str(a["start"])[:10]) < date_to and a["status"] == "Booked"
+    ]
+    expected = set(normalise_emails(pd.Series(raw, dtype="string")).dropna())
+    assert expected
+
+    first = await add_bookers_to_queue(date_from, date_to)
+
+    assert first.bookers_from == "easyappointments" and first.note is None
+    assert "read from EasyAppointments" in first.render()
+    assert first.queued > 0 and expected <= set(statuses(make_engine(url)))
+    second = await add_bookers_to_queue(date_from, date_to)
+    assert second.queued == 0 and second.excluded["queued"] == first.queued
+
+
+async def test_add_bookers_says_what_is_missing_when_nothing_can_be_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("PLATFORM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("EASYAPPOINTMENTS_URL", raising=False)
+    upgrade(make_engine(url))
+
+    summary = await add_bookers_to_queue(date(2026, 1, 1), date(2026, 1, 31))
+
+    assert summary.bookers == summary.queued == 0 and summary.note is not None
+    assert "EASYAPPOINTMENTS_URL is not set" in summary.note and "engarde run audience-sync" in summary.note
+    assert sum(line.startswith("note: ") for line in summary.render().splitlines()) == 1

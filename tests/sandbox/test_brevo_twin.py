@@ -135,6 +135,30 @@ def test_wrong_attribute_types_and_duplicate_attributes(http: httpx.Client, stat
     assert len(state.type_errors) == errors + 1
 
 
+def test_empty_values_erase_only_when_the_import_asks(http: httpx.Client, state: BrevoState) -> None:
+    for name, kind in (("LAPSE_TEXT", "text"), ("LAPSE_DATE", "date"), ("LAPSE_NUMBER", "float")):
+        assert http.post(f"/contacts/attributes/normal/{name}", json={"type": kind}).status_code == 201
+    master = state.master_list_id or 2
+    full = {"LAPSE_TEXT": "recent", "LAPSE_DATE": "2026-03-01", "LAPSE_NUMBER": 3, "FIRSTNAME": "Ana"}
+    email = "lapsing@example.org"
+    _finish(http, _import(http, [{"email": email, "attributes": full}], [master]))
+    empty = {"LAPSE_TEXT": "", "LAPSE_DATE": "", "LAPSE_NUMBER": ""}
+    # Without the flag, empty values change nothing.
+    _finish(http, _import(http, [{"email": email, "attributes": empty}], [master]))
+    assert state.contacts[email]["attributes"] == full
+    # The flag without updateExistingContacts is not available: nothing is updated.
+    kept = {"updateExistingContacts": False, "emptyContactsAttributes": True}
+    _finish(http, _import(http, [{"email": email, "attributes": empty}], [master], **kept))
+    assert state.contacts[email]["attributes"] == full
+    # With it, every type is erased by "" (and null); an absent attribute is untouched.
+    erase = {"emptyContactsAttributes": True}
+    _finish(
+        http,
+        _import(http, [{"email": email, "attributes": {**empty, "LAPSE_NUMBER": None}}], [master], **erase),
+    )
+    assert state.contacts[email]["attributes"] == {"FIRSTNAME": "Ana"}
+
+
 def test_body_and_batch_limits(http: httpx.Client, state: BrevoState) -> None:
     master = state.master_list_id or 2
     big = [{"email": f"x{i}@example.org", "attributes": {"FIRSTNAME": "y" * 1100}} for i in range(10_000)]
@@ -244,3 +268,18 @@ def test_create_contact_refuses_wrong_types_and_false_unblocklists(
     update = {"email": "one@example.org", "updateEnabled": True, "emailBlacklisted": False}
     assert http.post("/contacts", json=update).status_code == 204
     assert state.contacts["one@example.org"]["emailBlacklisted"] is False
+
+
+def test_webhooks_are_created_listed_updated_and_checked(http: httpx.Client, state: BrevoState) -> None:
+    body = {"url": "http://127.0.0.1:9/hook", "events": ["hardBounce", "unsubscribed"], "type": "marketing"}
+    created = http.post("/webhooks", json={**body, "auth": {"type": "bearer", "token": "t"}})
+    assert created.status_code == 201
+    hook_id = created.json()["id"]
+    bad = http.post("/webhooks", json={**body, "events": ["reply"]})
+    assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
+    listed = http.get("/webhooks", params={"type": "marketing"}).json()["webhooks"]
+    assert [(h["id"], h["events"]) for h in listed] == [(hook_id, ["hardBounce", "unsubscribed"])]
+    assert http.get("/webhooks", params={"type": "transactional"}).json()["webhooks"] == []
+    assert http.put(f"/webhooks/{hook_id}", json={"events": ["spam"]}).status_code == 204
+    assert state.webhooks[hook_id]["events"] == ["spam"] and state.webhooks[hook_id]["auth"]["token"] == "t"
+    assert http.put("/webhooks/999", json={"events": ["spam"]}).status_code == 404

@@ -23,7 +23,7 @@ from store.brevo_sync import (
     start_run,
     unfinished_batches,
 )
-from store.checkpoints import finish_checkpoint, last_complete_end, start_checkpoint, window_states
+from store.checkpoints import covers, finish_checkpoint, last_complete_end, start_checkpoint, window_states
 from store.db import session_scope
 
 
@@ -110,3 +110,25 @@ def test_dead_runs_are_marked_and_their_unanswered_chunks_found(engine: Engine) 
         mark_batch_not_sent(s, unknown, "never received")
     with session_scope(engine) as s:
         assert unfinished_batches(s, 7) == []
+
+
+def test_complete_windows_cover_a_range_only_without_gaps(engine: Engine) -> None:
+    source = "easyappointments"
+    with session_scope(engine) as s:
+        assert not covers(s, source, date(2026, 1, 5), date(2026, 1, 6)), "nothing stored yet"
+        for start, end, ok in (
+            (date(2026, 1, 1), date(2026, 1, 10), True),
+            (date(2026, 1, 8), date(2026, 1, 20), True),
+            (date(2026, 1, 25), date(2026, 1, 31), True),
+            (date(2026, 1, 21), date(2026, 1, 24), False),
+        ):
+            start_checkpoint(s, source=source, window_start=start, window_end=end)
+            finish_checkpoint(s, source=source, window_start=start, window_end=end, complete=ok)
+        assert covers(s, source, date(2026, 1, 2), date(2026, 1, 20))
+        assert not covers(s, source, date(2026, 1, 2), date(2026, 1, 26)), "the failed window is a gap"
+        assert not covers(s, "eventbrite", date(2026, 1, 2), date(2026, 1, 3))
+        # A window counts only up to the day it finished: the future it reached is not final.
+        future = date(2100, 1, 1)
+        start_checkpoint(s, source=source, window_start=date(2026, 2, 1), window_end=future)
+        finish_checkpoint(s, source=source, window_start=date(2026, 2, 1), window_end=future, complete=True)
+        assert not covers(s, source, date(2026, 2, 1), future)
