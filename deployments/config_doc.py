@@ -21,6 +21,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "connectors.claude:ClaudeSettings",
     "webhooks.settings:ReceiverSettings",
     "flows.audience_sync:AudienceSettings",
+    "tasks.run_locks:LockSettings",
     "flows.poshvip_events:PoshvipFlowSettings",
     "tasks.signups:InvitationSettings",
     "store.platform_users:PlatformUsersSettings",

@@ -57,7 +57,7 @@ def _state(states: list[dict[tuple[date, date], str]], window: tuple[date, date]
     seen = [s.get(window, "new") for s in states]
     if all(s == "complete" for s in seen):
         return "complete"
-    if any(s in ("failed", "running") for s in seen):
+    if any(s in ("failed", "running", "interrupted") for s in seen):
         return "failed" if "failed" in seen else "interrupted"
     return "new"
 

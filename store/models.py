@@ -146,7 +146,7 @@ class ExtractionCheckpoint(Base):
     source: Mapped[str] = mapped_column(String(32))
     window_start: Mapped[date] = mapped_column(Date)
     window_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed
+    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed|interrupted
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -296,3 +296,18 @@ class BrevoImportBatch(Base):
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RunLock(Base):
+    """A named lease held by one run (see store/locks.py): who holds it and until when, unless renewed."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
