@@ -1,7 +1,7 @@
 """``engarde setup``: everything the deployments rely on, created or updated in the Prefect server.
 
 Idempotent, safe on every deploy. In order: the project database is at the newest schema (the
-run locks live there); the ``engarde`` process work pool; one global concurrency limit with slot
+run locks live there) and its stored credentials are encrypted; the ``engarde`` process work pool; one global concurrency limit with slot
 decay per outside budget (tasks/budgets.py); the failure-alert automation. Each line printed says
 ``created``, ``changed`` or ``ok`` (found already right).
 """
@@ -74,8 +74,16 @@ def check_database() -> Outcome:
         engine = engine_for()
     except DatabaseNotMigrated as exc:
         return Outcome("project database", "missing", str(exc))
+    from store.encryption import encrypt_plain_rows
+
     where = engine.url.render_as_string(hide_password=True)
-    return Outcome("project database", "ok", f"{where}: newest schema, run locks table present")
+    if encrypted := encrypt_plain_rows(engine):
+        return Outcome(
+            "project database", "changed", f"{where}: {encrypted} plain-text credential(s) encrypted"
+        )
+    return Outcome(
+        "project database", "ok", f"{where}: newest schema, run locks table, credentials encrypted"
+    )
 
 
 async def run_setup(pool: str = POOL) -> list[Outcome]:

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from store.encryption import EncryptedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -257,7 +259,8 @@ class PlatformConnection(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     provider: Mapped[str] = mapped_column(String(32), unique=True)
     auth_method: Mapped[str] = mapped_column(String(32))
-    credentials: Mapped[str | None] = mapped_column(Text)
+    #: Encrypted at rest (store/encryption.py); reads decrypt.
+    credentials: Mapped[str | None] = mapped_column(EncryptedText)
     config: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="connected")
     created_at: Mapped[datetime]
