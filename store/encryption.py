@@ -88,9 +88,7 @@ def encrypt_plain_rows(engine: Engine) -> int:
 
     table = PlatformConnection.__tablename__
     with engine.begin() as conn:
-        rows = conn.execute(
-            text(f"SELECT id, credentials FROM {table} WHERE credentials IS NOT NULL")
-        ).all()
+        rows = conn.execute(text(f"SELECT id, credentials FROM {table} WHERE credentials IS NOT NULL")).all()
         plain = [(row_id, value) for row_id, value in rows if not str(value).startswith(PREFIX)]
         for row_id, value in plain:
             conn.execute(
