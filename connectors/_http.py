@@ -231,13 +231,29 @@ def _budgets_text(budgets: Sequence[tuple[int, float]]) -> str:
 
 
 _LIMITERS: dict[str, RateLimiter] = {}
+#: Turns a process-wide limiter into one shared beyond this process (installed by the callers of
+#: connectors, e.g. Prefect global concurrency limits); None: budgets are per process.
+BudgetSharing = Callable[[str, RateLimiter], RateLimiter]
+_sharing: BudgetSharing | None = None
+
+
+def share_budgets(sharing: BudgetSharing | None) -> None:
+    """Make every limiter :func:`shared_limiter` creates from now on go through ``sharing`` (None: off).
+
+    Connectors stay unaware of who shares their budgets; the process's entry point decides.
+    """
+    global _sharing
+    if sharing is not _sharing:
+        _sharing = sharing
+        _LIMITERS.clear()
 
 
 def shared_limiter(key: str, budgets: Sequence[tuple[int, float]]) -> RateLimiter:
     """The process-wide limiter for ``key`` (e.g. ``"easyappointments"``), created once."""
     limiter = _LIMITERS.get(key)
     if limiter is None or list(limiter.budgets) != list(budgets):
-        limiter = _LIMITERS[key] = RateLimiter(budgets=list(budgets))
+        limiter = RateLimiter(budgets=list(budgets))
+        limiter = _LIMITERS[key] = _sharing(key, limiter) if _sharing is not None else limiter
     return limiter
 
 

@@ -185,12 +185,13 @@ def serve() -> None:
     serve_all()
 
 
-from deployments import cli_appointments, cli_eventbrite, cli_queue, cli_sandbox, cli_webhooks  # noqa: E402
+from deployments import cli_appointments, cli_eventbrite, cli_queue, cli_sandbox, cli_setup, cli_webhooks  # noqa: E402
 
 app.registered_commands.extend(cli_appointments.app.registered_commands)
 app.command("receiver")(cli_webhooks.receiver)
 cli_sandbox.app.command("poshvip-send")(cli_webhooks.poshvip_send)
 cli_queue.register(app)
+cli_setup.register(app)
 app.add_typer(cli_sandbox.app, name="sandbox")
 app.add_typer(cli_eventbrite.app, name="eventbrite")
 

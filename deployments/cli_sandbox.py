@@ -26,6 +26,10 @@ def serve(
         float, typer.Option(help="Fraction of requests answered with an injected fault.")
     ] = 0.0,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 picks a free one).")] = 8765,
+    budgets: Annotated[
+        bool,
+        typer.Option(help="Enforce the real API budgets per client (EasyAppointments 100/120 s, ...)."),
+    ] = False,
     env_file: Annotated[
         Path, typer.Option("--env-file", help="Write the variables pointing connectors at the sandbox here.")
     ] = DEFAULT_ENV_FILE,
@@ -37,7 +41,7 @@ def serve(
 
     from sandbox.framework import RunningSandbox, new_context
 
-    context = new_context(scale=scale, seed=seed, faults=faults)
+    context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets)
     sandbox = RunningSandbox(context, port=port).start()
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
@@ -90,5 +94,10 @@ def stats(
         typer.echo(f"{service}: {entry['requests']} requests")
         for route, count in entry["routes"].items():
             typer.echo(f"    {count:7d}  {route}")
+        if budget := entry.get("budget"):
+            typer.echo(
+                f"    budget: at most {budget['max_in_window']} requests in any {budget['seconds']:g} s window "
+                f"of one client (real limit {budget['limit']}), {budget['refused']} refused"
+            )
         if entry.get("state"):
             typer.echo(f"    state: {json.dumps(entry['state'])}")

@@ -27,6 +27,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "webhooks.settings:ReceiverSettings",
     "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",
+    "tasks.run_locks:LockSettings",
     "flows.poshvip_events:PoshvipFlowSettings",
     "tasks.signups:InvitationSettings",
     "store.platform_users:PlatformUsersSettings",

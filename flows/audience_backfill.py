@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from audience.windows import backfill_windows
 from flows.audience_sync import audience_sync
+from flows.backfill_fanout import fan_out_windows, run_window_deployment, under_work_pool
 from flows.failures import explains_failures
 from store.checkpoints import window_states
 from store.db import engine_for, session_scope
@@ -58,7 +59,7 @@ def _state(states: list[dict[tuple[date, date], str]], window: tuple[date, date]
     seen = [s.get(window, "new") for s in states]
     if all(s == "complete" for s in seen):
         return "complete"
-    if any(s in ("failed", "running") for s in seen):
+    if any(s in ("failed", "running", "interrupted") for s in seen):
         return "failed" if "failed" in seen else "interrupted"
     return "new"
 
@@ -82,12 +83,15 @@ async def audience_backfill(
     sources: list[str] | None = None,
     list_id: int | None = None,
     dry_run: bool = False,
+    max_parallel_windows: int = 4,
 ) -> BackfillSummary:
     """Sync ``[date_from, date_to]`` in windows of ``window_days``, oldest first, skipping completed windows.
 
     ``reprocess``: ``none`` runs every window not yet complete (so a rerun resumes after a crash),
     ``failed`` only windows that failed or were interrupted, ``all`` every window. ``dry_run``
-    lists the windows and what would run, and runs nothing.
+    lists the windows and what would run, and runs nothing. Started from a deployment (under a
+    work pool), the windows run as child runs of the audience-sync deployment on every worker,
+    ``max_parallel_windows`` at a time; otherwise one after the other in this process.
     """
     logger = get_run_logger()
     chosen = configured_sources() if sources is None else list(sources)
@@ -95,6 +99,9 @@ async def audience_backfill(
     with session_scope(engine_for()) as session:
         states = [window_states(session, s) for s in chosen]
     plan = [(w, _state(states, w)) for w in windows]
+    if not dry_run and under_work_pool():
+        spread = await _fan_out(plan, reprocess, chosen, list_id, max_parallel_windows)
+        return await _finish(spread, chosen, date_from, date_to, window_days, reprocess, dry_run)
     results: list[BackfillWindow] = []
     for (start, end), before in plan:
         runs = choose(before, reprocess)
@@ -109,10 +116,56 @@ async def audience_backfill(
                 summary.brevo.updated,
             )
         results.append(row)
+    return await _finish(results, chosen, date_from, date_to, window_days, reprocess, dry_run)
+
+
+async def _fan_out(
+    plan: list[tuple[tuple[date, date], str]],
+    reprocess: Reprocess,
+    sources: list[str],
+    list_id: int | None,
+    max_parallel: int,
+) -> list[BackfillWindow]:
+    logger = get_run_logger()
+    todo = [w for w, before in plan if choose(before, reprocess)]
+    logger.info("%d window(s) as child runs of audience-sync, %d at a time", len(todo), max_parallel)
+    runs = await fan_out_windows(
+        todo,
+        lambda start, end: run_window_deployment(start, end, sources=sources, list_id=list_id),
+        max_parallel,
+    )
+    outcome = dict(zip(todo, runs, strict=True))
+    rows = []
+    for window, before in plan:
+        row = BackfillWindow(date_from=window[0], date_to=window[1], before=before, action="skip")
+        if window in outcome:
+            run = outcome[window]
+            if isinstance(run, BaseException):
+                row.action = f"failed to start: {str(run).splitlines()[0][:120]}"
+            else:
+                state = run.state.name if run.state else "unknown"
+                row.action = "ran" if run.state and run.state.is_completed() else f"run {state.lower()}"
+                row.action += f" ({run.name})"
+        rows.append(row)
+    return rows
+
+
+async def _finish(
+    results: list[BackfillWindow],
+    chosen: list[str],
+    date_from: date,
+    date_to: date,
+    window_days: int,
+    reprocess: Reprocess,
+    dry_run: bool,
+) -> BackfillSummary:
     out = BackfillSummary(dry_run=dry_run, sources=chosen, windows=results)
     await acreate_table_artifact(
         key="audience-backfill-windows",
         table=[r.model_dump(mode="json") for r in results],
         description=f"Backfill {date_from}..{date_to} in {window_days}-day windows (reprocess={reprocess})",
     )
+    failed = [f"{r.date_from}..{r.date_to}" for r in results if r.action.startswith(("failed", "run "))]
+    if failed:
+        raise RuntimeError(f"{len(failed)} backfill window(s) did not complete: {', '.join(failed)}")
     return out

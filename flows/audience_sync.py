@@ -30,6 +30,7 @@ from tasks.event_lists import (
 from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
 from tasks.preflight import require_settings
+from tasks.run_locks import BREVO_LISTS_LOCK, IfBusy, RunBusy, RunLocks, checkpoint_lock
 from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
 
@@ -108,9 +109,13 @@ class AudienceSyncSummary(BaseModel):
     segments: dict[str, int]
     brevo: BrevoSummary
     api_calls: dict[str, int]
+    #: Why the run did nothing (another run held what it needed and it was told not to wait).
+    skipped: str | None = None
 
     def render(self) -> str:
         """A short human-readable report."""
+        if self.skipped:
+            return f"audience-sync skipped: {self.skipped}"
         lines = [f"audience-sync{' (dry run)' if self.dry_run else ''} as of {self.as_of:%Y-%m-%d %H:%M} UTC"]
         for name, src in self.sources.items():
             state = "complete" if src.complete else "INCOMPLETE"
@@ -204,6 +209,7 @@ async def audience_sync(
     dry_run: bool = False,
     emails: list[str] | None = None,
     as_of: datetime | None = None,
+    if_busy: IfBusy = "wait",
 ) -> AudienceSyncSummary:
     """Extract the window from each source, store it, resolve and segment people, push what changed to Brevo.
 
@@ -212,9 +218,10 @@ async def audience_sync(
     by other flows to sync the people they touched); ``sources=[]`` extracts nothing.
     ``dry_run`` sends nothing to Brevo and advances no checkpoint. ``as_of`` (default: now) is the
     moment segments are computed for ("recent", "upcoming"); pass it to reproduce a run exactly.
+    Another run writing the same source windows or the Brevo lists is waited for (the log says
+    which run); ``if_busy="skip"`` ends the run at once instead, its summary saying why.
     """
     resolve_secret_blocks()
-    logger = get_run_logger()
     settings = AudienceSettings()
     as_of = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     chosen = configured_sources() if sources is None else list(sources)
@@ -223,7 +230,41 @@ async def audience_sync(
         raise ParameterError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
     require_settings(*chosen, *([] if dry_run else ["brevo"]))
     windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
+    try:
+        async with RunLocks(if_busy=if_busy) as locks:
+            if not dry_run:
+                await locks.take(checkpoint_lock(s, windows[s]) for s in chosen)
+                locks.mark_dead_runs_checkpoints(chosen)
+            return await _sync(
+                windows, date_from, list_id, dry_run, emails, as_of, settings, None if dry_run else locks
+            )
+    except RunBusy as busy:
+        get_run_logger().warning("%s", busy)
+        return AudienceSyncSummary(
+            dry_run=dry_run,
+            as_of=as_of,
+            sources={},
+            people=0,
+            unresolvable_interactions=0,
+            segments={},
+            brevo=BrevoSummary(list_id=list_id),
+            api_calls={},
+            skipped=str(busy),
+        )
 
+
+async def _sync(
+    windows: dict[str, tuple[date, date]],
+    date_from: date | None,
+    list_id: int | None,
+    dry_run: bool,
+    emails: list[str] | None,
+    as_of: datetime,
+    settings: AudienceSettings,
+    locks: RunLocks | None,
+) -> AudienceSyncSummary:
+    logger = get_run_logger()
+    chosen = list(windows)
     futures = {
         s: extract_source(s).submit(*windows[s], **_incremental_kw(s, date_from, settings)) for s in chosen
     }
@@ -237,6 +278,8 @@ async def audience_sync(
     events = EventListResult()
     recreated: list[str] = []
     try:
+        if locks is not None:
+            await locks.take([BREVO_LISTS_LOCK])
         known = known_list_id(list_id)
         plan = plan_sync(audience, known or 0, [])
         if dry_run:

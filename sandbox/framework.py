@@ -27,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from sandbox.budgets import BudgetMeter
 from sandbox.hooks import hooks_of
 from sandbox.world import World
 from webhooks.server import ThreadedServer
@@ -95,6 +96,8 @@ class SandboxContext:
     state: dict[str, Any] = field(default_factory=dict)
     requests: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     stats_hooks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
+    #: Real API budgets per client (sandbox/budgets.py); enforced only when asked.
+    budgets: BudgetMeter = field(default_factory=BudgetMeter)
 
     @property
     def rng(self) -> random.Random:
@@ -113,6 +116,8 @@ class SandboxContext:
             entry: dict[str, Any] = {"requests": sum(routes.values()), "routes": dict(sorted(routes.items()))}
             if service in self.stats_hooks:
                 entry["state"] = self.stats_hooks[service]()
+            if (budget := self.budgets.stats(service)) is not None:
+                entry["budget"] = budget
             out[service] = entry
         out["faults_injected"] = dict(self.faults.injected)
         return out
@@ -138,6 +143,10 @@ class TwinMiddleware:
             self.ctx.faults.injected[f"{self.service}:delay"] += 1
             await asyncio.sleep(self.profile.delay_seconds)
             fault = None
+        if fault is None and not self.ctx.budgets.admit(self.service, below, _headers(scope)):
+            self.ctx.requests[self.service][f"{scope['method']} (over budget)"] += 1
+            await self.profile.rate_limited()(scope, receive, send)
+            return
         if fault is not None:
             self.ctx.faults.injected[f"{self.service}:{fault}"] += 1
             self.ctx.requests[self.service][f"{scope['method']} (fault {fault})"] += 1
@@ -152,6 +161,10 @@ class TwinMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or below
         self.ctx.requests[self.service][f"{scope['method']} {template}"] += 1
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
 
 
 def load_twin(service: str) -> Any:
@@ -248,8 +261,14 @@ class RunningSandbox(ThreadedServer):
         return service_urls(self.base_url)
 
 
-def new_context(scale: int = 2_000, seed: int = 7, faults: float = 0.0, **world_kw: Any) -> SandboxContext:
-    """A fresh context with a newly built world."""
+def new_context(
+    scale: int = 2_000, seed: int = 7, faults: float = 0.0, budgets: bool = False, **world_kw: Any
+) -> SandboxContext:
+    """A fresh context with a newly built world; ``budgets`` enforces the real API budgets per client."""
     from sandbox.world import build_world
 
-    return SandboxContext(world=build_world(scale, seed, **world_kw), faults=Faults(rate=faults, seed=seed))
+    return SandboxContext(
+        world=build_world(scale, seed, **world_kw),
+        faults=Faults(rate=faults, seed=seed),
+        budgets=BudgetMeter(enforce=budgets),
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import ExtractionCheckpoint
@@ -28,24 +29,64 @@ def last_complete_end(session: Session, source: str) -> date | None:
 def start_checkpoint(
     session: Session, *, source: str, window_start: date, window_end: date, flow_run_id: str | None = None
 ) -> ExtractionCheckpoint:
-    """Mark ``source``'s window as running (re-using the row of an earlier attempt of the same window)."""
+    """Mark ``source``'s window as running (re-using the row of an earlier attempt of the same window).
+
+    The row is claimed with one ``INSERT ... ON CONFLICT DO NOTHING``, so two runs reaching the
+    same window at once never collide on the unique constraint (the later one re-uses the row).
+    """
+    now = datetime.now(UTC)
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    session.execute(
+        insert(ExtractionCheckpoint)
+        .values(
+            source=source,
+            window_start=window_start,
+            window_end=window_end,
+            status="running",
+            started_at=now,
+            rows=0,
+            api_calls=0,
+        )
+        .on_conflict_do_nothing(index_elements=["source", "window_start", "window_end"])
+    )
     row = session.scalar(
-        select(ExtractionCheckpoint).where(
+        select(ExtractionCheckpoint)
+        .where(
             ExtractionCheckpoint.source == source,
             ExtractionCheckpoint.window_start == window_start,
             ExtractionCheckpoint.window_end == window_end,
         )
+        .execution_options(populate_existing=True)
     )
-    now = datetime.now(UTC)
-    if row is None:
-        row = ExtractionCheckpoint(
-            source=source, window_start=window_start, window_end=window_end, rows=0, api_calls=0
-        )
-        session.add(row)
+    assert row is not None
     row.status, row.started_at, row.finished_at, row.error = "running", now, None, None
     row.flow_run_id = flow_run_id
     session.flush()
     return row
+
+
+def mark_interrupted(session: Session, *, live_flow_runs: set[str], source: str | None = None) -> int:
+    """Mark ``running`` checkpoints of runs that are gone as ``interrupted``; return how many.
+
+    A run that is still alive holds its lock (``live_flow_runs``, from :mod:`store.locks`), so a
+    running checkpoint whose flow run is not among them was left by a run that died mid-way.
+    """
+    query = update(ExtractionCheckpoint).where(ExtractionCheckpoint.status == "running")
+    if source is not None:
+        query = query.where(ExtractionCheckpoint.source == source)
+    if live_flow_runs:
+        query = query.where(
+            (ExtractionCheckpoint.flow_run_id.is_(None))
+            | (ExtractionCheckpoint.flow_run_id.not_in(sorted(live_flow_runs)))
+        )
+    result = session.execute(
+        query.values(
+            status="interrupted",
+            finished_at=datetime.now(UTC),
+            error="interrupted: the run that opened it stopped before closing it",
+        ).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def finish_checkpoint(

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from store.encryption import EncryptedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -146,7 +148,7 @@ class ExtractionCheckpoint(Base):
     source: Mapped[str] = mapped_column(String(32))
     window_start: Mapped[date] = mapped_column(Date)
     window_end: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed
+    status: Mapped[str] = mapped_column(String(16))  # running|complete|failed|interrupted
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
     rows: Mapped[int] = mapped_column(Integer, default=0)
@@ -260,7 +262,8 @@ class PlatformConnection(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     provider: Mapped[str] = mapped_column(String(32), unique=True)
     auth_method: Mapped[str] = mapped_column(String(32))
-    credentials: Mapped[str | None] = mapped_column(Text)
+    #: Encrypted at rest (store/encryption.py); reads decrypt.
+    credentials: Mapped[str | None] = mapped_column(EncryptedText)
     config: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="connected")
     created_at: Mapped[datetime]
@@ -339,3 +342,18 @@ class BrevoOptOut(Base):
     kind: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(64))
     opted_out_at: Mapped[datetime]
+
+
+class RunLock(Base):
+    """A named lease held by one run (see store/locks.py): who holds it and until when, unless renewed."""
+
+    __tablename__ = "run_locks"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(200))
+    flow_run_id: Mapped[str | None] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(128))
+    pid: Mapped[int] = mapped_column(Integer)
+    acquired_at: Mapped[datetime]
+    expires_at: Mapped[datetime]

@@ -7,7 +7,8 @@ Per delivery, in this order:
 1. token: the ``Authorization`` bearer token must equal ``BREVO_WEBHOOK_TOKEN`` (compared in
    constant time); missing, wrong, or no token configured -> 401, nothing stored. Checked
    first so that nobody without it can make the receiver read a body.
-2. size: over ``RECEIVER_MAX_BODY_BYTES`` -> 413.
+2. size and time: over ``RECEIVER_MAX_BODY_BYTES`` -> 413; not arrived within
+   ``RECEIVER_BODY_TIMEOUT`` -> 408.
 3. shape: the body must be a JSON object with an ``event`` and an ``email`` (or, for batched
    webhooks, a non-empty array of such objects); anything else -> 400, nothing stored.
 4. store the raw body under provider ``brevo`` with a dedupe key (the sha256 of the canonical
@@ -19,11 +20,11 @@ What the events mean (consent, bounces) is the job of a flow that reads the stor
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -32,8 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from store.webhook_events import NewDelivery
-from webhooks.app import ReceiverState, _answer, _read_capped, safe_headers
+from webhooks.app import ReceiverState, _answer, _read_capped, unavailable
 from webhooks.writer import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,10 @@ async def receive_brevo(request: Request, state: ReceiverState, token: str | Non
         return _refuse(401, "bad_token")
     limit = state.settings.receiver_max_body_bytes
     try:
-        body = await _read_capped(request, limit)
+        async with asyncio.timeout(state.settings.receiver_body_timeout):
+            body = await _read_capped(request, limit)
+    except TimeoutError:
+        return _refuse(408, "body_timeout")
     except ClientDisconnect:
         return _refuse(400, "disconnected")
     if body is None:
@@ -93,11 +96,12 @@ async def receive_brevo(request: Request, state: ReceiverState, token: str | Non
     if _events(payload) is None:
         return _refuse(400, "not_a_brevo_event")
     key = brevo_dedupe_key(payload)
-    row = NewDelivery(PROVIDER, key, datetime.now(UTC), safe_headers(request), body)
     try:
-        new = await state.writer.store(row)
+        new = await state.writer.store_raw(
+            provider=PROVIDER, event_key=key, body=body, headers=request.headers
+        )
     except StorageUnavailable:
-        return _answer(503, {"status": "unavailable"}, {"Retry-After": "5"})
+        return unavailable()
     return _answer(202 if new else 200, {"status": "accepted" if new else "duplicate", "key": key})
 
 
