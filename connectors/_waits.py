@@ -8,7 +8,8 @@ Order, and why:
    in ``ENGARDE_MAX_RATE_LIMIT_WAIT_PER_PROVIDER``) is not waited:
    :class:`~connectors._http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
    extraction returns an incomplete source whose checkpoint does not advance.
-2. **Then a long wait is announced** (at least :data:`LONG_WAIT_SECONDS`): a warning naming the
+2. **Then a long wait is announced** (at least :data:`LONG_WAIT_SECONDS`; a warning on a rate limit,
+   INFO before retrying an error) naming the
    call, the reason and the UTC time it will end, in the Prefect run's log when in a run (the
    run page shows it; the terminal gets it on stderr, never mixed into ``--json`` on stdout),
    else through :mod:`logging`. A silent 15-minute wait looks exactly like a hung run.
@@ -95,13 +96,20 @@ def before_wait(
             )
         stats.waited += delay
     kind = "rate limit" if rate_limited else "error"
-    announce(provider, delay, f"{kind}, then retrying: {failure}", now=now)
+    level = logging.WARNING if rate_limited else logging.INFO
+    announce(provider, delay, f"{kind}, then retrying: {failure}", now=now, level=level)
     return None
 
 
-def announce(who: str, delay: float, why: str, *, now: Callable[[], float] = time.time) -> None:
-    """Log a wait of ``delay`` s (if at least :data:`LONG_WAIT_SECONDS`): who waits, until when, why."""
+def announce(
+    who: str, delay: float, why: str, *, now: Callable[[], float] = time.time, level: int = logging.WARNING
+) -> None:
+    """Log a wait of ``delay`` s (if at least :data:`LONG_WAIT_SECONDS`): who waits, until when, why.
+
+    Rate-limit waits are warnings (the terminal shows them); a retry after an error logs at
+    ``level`` INFO (the run's page shows it, the terminal keeps to the final sentence).
+    """
     if delay < LONG_WAIT_SECONDS:
         return
     until = datetime.fromtimestamp(now() + delay, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    run_logger().warning("%s: waiting %.0f s, until %s UTC (%s)", who, delay, until, why)
+    run_logger().log(level, "%s: waiting %.0f s, until %s UTC (%s)", who, delay, until, why)

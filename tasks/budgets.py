@@ -85,7 +85,9 @@ class PrefectSharedLimiter(RateLimiter):
             await rate_limit([b.name for b in self.limits], occupy=1, strict=True)
         except ConcurrencySlotAcquisitionError as exc:
             self._missing = True
-            log.warning(
+            # INFO, not a warning: a local `engarde ui` server has no limits either, and `engarde
+            # setup` lists what a production server lacks.
+            log.info(
                 "the shared budget %s is not in Prefect (%s): this process keeps its own budget only; "
                 "run `engarde setup` against this server",
                 ", ".join(b.name for b in self.limits),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -184,8 +187,23 @@ def test_cli_table_help_and_errors(sandbox: RunningSandbox) -> None:
     assert table.exit_code == 0
     assert table.stdout.splitlines()[0].split()[:3] == ["ID", "START", "END"]
     assert "--page-size" in run_cli(sandbox, "--help").stdout
-    denied = run_cli(
-        sandbox, "--from", "2026-05-01", "--till", "2026-05-03", EASYAPPOINTMENTS_API_TOKEN="nope"
+    # A refused token, as the admin sees it: the whole `engarde` process, one sentence, no traceback.
+    denied = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deployments.cli",
+            "appointments",
+            "--from",
+            "2026-05-01",
+            "--till",
+            "2026-05-03",
+        ],
+        env={**os.environ, **sandbox.env, "EASYAPPOINTMENTS_API_TOKEN": "nope"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert denied.exit_code == 1
+    assert denied.returncode == 1
     assert "not authorized" in denied.stderr
+    assert "Traceback" not in denied.stderr
