@@ -15,9 +15,13 @@ What it models, and on what evidence:
 - **Unknown attributes are ignored** (API reference: "Any contact attribute that doesn't
   exist in your account will be ignored"). A value of the wrong type for an attribute
   (e.g. ``"soon"`` for a date) is not written and is counted in ``type_errors``.
-  Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``;
-  ``POST /contacts`` (synchronous) refuses a wrongly typed value with 400 ``invalid_parameter``.
+  Creating an attribute that exists (with any type) → 400 ``duplicate_parameter``.
+  ``POST /contacts`` ignores a wrongly typed value too (SDK model doc, getbrevo/brevo-php
+  ``docs/Model/CreateContact.md``: "Values that don't match the attribute type (e.g. text
+  or string in a date attribute) will be ignored"), also counted in ``type_errors``.
   There, ``emailBlacklisted: false`` un-blocklists, as the field's documentation says.
+- **Wrong JSON types are refused with 400, never a crash**, and the API key is checked
+  before the body: see :mod:`sandbox.brevo_validation` for the order of checks.
 - **Import never un-blocklists** (Brevo help: keeping blocklisted contacts "ensures that
   you cannot accidentally re-import" them as subscribed; ``emailBlacklist`` only sets).
   A blocklisted contact imported into a list *is* put on it, still blocklisted (Brevo
@@ -59,6 +63,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sandbox.brevo_validation import Check, RequestRefused, request_check
 from sandbox.framework import FaultProfile, SandboxContext
 from sandbox.hooks import hooks_of
 
@@ -402,13 +407,18 @@ def build_app(ctx: SandboxContext) -> Starlette:
         state._windows[tier] = (start, used + 1)
         return True, _rate_limit_headers(count, count - used - 1, reset)
 
-    def endpoint(tier: str, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def endpoint(tier: str, handler: Handler, check: Check) -> Callable[[Request], Awaitable[Response]]:
+        # Order of checks: sandbox.brevo_validation's docstring.
         async def run(request: Request) -> Response:
             allowed, headers = rate(tier)
             if not allowed:
                 response = _too_many()
                 response.headers.update(headers)
                 return response
+            if request.headers.get("api-key") != state.api_key:
+                return JSONResponse(
+                    {"code": "unauthorized", "message": "Key not found"}, status_code=401, headers=headers
+                )
             raw = await request.body()
             body: Any = None
             if raw:
@@ -432,16 +442,17 @@ def build_app(ctx: SandboxContext) -> Starlette:
                     {
                         "method": request.method,
                         "path": request.url.path,
-                        "body": body if len(raw) < 1_000_000 else {"_large": sorted(body)},
+                        "body": body
+                        if len(raw) < 1_000_000
+                        else {"_large": sorted(body) if isinstance(body, dict) else []},
                     }
-                )
-            if request.headers.get("api-key") != state.api_key:
-                return JSONResponse(
-                    {"code": "unauthorized", "message": "Key not found"}, status_code=401, headers=headers
                 )
             _tick(state)
             try:
+                check(request.query_params, body)
                 response = await handler(request, body)
+            except RequestRefused as exc:
+                response = JSONResponse({"code": exc.code, "message": exc.message}, status_code=400)
             except ApiError as exc:
                 response = JSONResponse({"code": exc.code, "message": exc.message}, status_code=exc.status)
             response.headers.update(headers)
@@ -666,7 +677,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         return JSONResponse(contact_json(find_contact(request)))
 
     async def create_contact(_: Request, body: Any) -> Response:
-        # POST /contacts: validated synchronously, so a wrongly typed attribute is a 400.
+        # POST /contacts: a wrongly typed attribute is ignored (see the module docstring).
         body = body or {}
         email = str(body.get("email") or "").strip()
         if not _EMAIL.match(email):
@@ -677,10 +688,9 @@ def build_app(ctx: SandboxContext) -> Starlette:
             if spec is None:
                 continue
             ok, stored = _typed(spec.get("type"), value)
-            if not ok:
-                raise ApiError(
-                    400, "invalid_parameter", f"Invalid {spec.get('type')} value for {spec['name']}"
-                )
+            if not ok:  # ignored, as Brevo documents; recorded for tests
+                state.type_errors.append({"email": email.lower(), "attribute": spec["name"], "value": value})
+                continue
             attrs[spec["name"]] = stored
         existing = state.contacts.get(email.lower())
         if existing is not None and not body.get("updateEnabled"):
@@ -835,7 +845,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("POST", "/smtp/email", "smtp", send_email),
     ]
     routes = [
-        Route(f"/v3{path}", endpoint(tier, handler), methods=[method]) for method, path, tier, handler in v3
+        Route(f"/v3{path}", endpoint(tier, handler, request_check(method, path)), methods=[method])
+        for method, path, tier, handler in v3
     ]
     routes.append(Route("/reports/{process_id:int}/{kind}.csv", report, methods=["GET"]))
     return Starlette(routes=routes)

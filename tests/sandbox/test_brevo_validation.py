@@ -1,0 +1,151 @@
+"""Bad input to the Brevo twin gets Brevo's 400 (JSON body, rate-limit headers), never a 5xx.
+
+One test per crash or laxity listed in issue 15, over loopback with plain httpx.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from sandbox.brevo_twin import API_KEY, BrevoState
+from sandbox.framework import RunningSandbox, new_context
+
+H = {"api-key": API_KEY}
+RATE_HEADERS = ("x-sib-ratelimit-limit", "x-sib-ratelimit-remaining", "x-sib-ratelimit-reset")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[RunningSandbox]:
+    with RunningSandbox(new_context(scale=200, seed=5)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def state(sandbox: RunningSandbox) -> BrevoState:
+    value = sandbox.ctx.state["brevo"]
+    assert isinstance(value, BrevoState)
+    return value
+
+
+@pytest.fixture(scope="module")
+def http(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=sandbox.env["BREVO_API_URL"], headers=H, timeout=10) as client:
+        yield client
+
+
+def refused(response: httpx.Response, code: str = "invalid_parameter", status: int = 400) -> str:
+    """Assert Brevo's error answer and return its message."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert set(body) == {"code", "message"} and body["code"] == code
+    for name in RATE_HEADERS:
+        assert name in response.headers
+    return str(body["message"])
+
+
+def test_folder_id_of_the_wrong_type(http: httpx.Client) -> None:
+    message = refused(http.post("/contacts/lists", json={"name": "x", "folderId": "abc"}))
+    assert message == "folderId should be type number"
+
+
+def test_list_ids_holding_a_string(http: httpx.Client, state: BrevoState) -> None:
+    message = refused(http.post("/contacts", json={"email": "typed@example.org", "listIds": ["abc"]}))
+    assert message == "listIds/0 should be type number"  # Brevo's own words (getbrevo/brevo-php#15)
+    assert "typed@example.org" not in state.contacts
+    rows = [{"email": "typed@example.org"}]
+    assert refused(http.post("/contacts/import", json={"jsonBody": rows, "listIds": 2})).endswith(
+        "type array"
+    )
+
+
+def test_emails_not_a_list(http: httpx.Client, state: BrevoState) -> None:
+    master = state.master_list_id
+    assert refused(http.post(f"/contacts/lists/{master}/contacts/add", json={"emails": 5})) == (
+        "emails should be type array"
+    )
+    assert refused(http.post(f"/contacts/lists/{master}/contacts/remove", json={"ids": ["a"]})) == (
+        "ids/0 should be type number"
+    )
+
+
+def test_list_ids_query_not_numbers(http: httpx.Client) -> None:
+    assert refused(http.get("/contacts", params={"listIds": "abc"})) == "listIds/0 should be type number"
+    assert refused(http.get("/contacts", params={"limit": "ten"})) == "limit should be type number"
+
+
+@pytest.mark.parametrize(
+    "json_body",
+    [
+        {"email": "a@example.org"},
+        ["a@example.org"],
+        [None],
+        [{"email": 5}],
+        [{"email": "a@example.org", "attributes": []}],
+    ],
+)
+def test_json_body_not_a_list_of_objects_is_refused_and_breaks_nothing(
+    http: httpx.Client, state: BrevoState, json_body: Any
+) -> None:
+    processes = len(state.processes)
+    refused(http.post("/contacts/import", json={"jsonBody": json_body, "listIds": [state.master_list_id]}))
+    assert len(state.processes) == processes  # nothing stored that a later request could trip on
+    assert http.get("/contacts/lists").status_code == 200
+    assert http.get("/processes").status_code == 200
+
+
+def test_body_that_is_not_an_object(http: httpx.Client) -> None:
+    refused(http.post("/contacts/import", json=[1, 2]), code="bad_request")
+    refused(http.post("/contacts", json="x@example.org"), code="bad_request")
+
+
+def test_api_key_checked_before_the_body(sandbox: RunningSandbox) -> None:
+    url = sandbox.env["BREVO_API_URL"]
+    bad = {"api-key": "xkeysib-wrong", "content-type": "application/json"}
+    for content in (b"{not json", b"[" + b"1," * (6 * 1024 * 1024) + b"1]"):
+        response = httpx.post(f"{url}/contacts/import", content=content, headers=bad, timeout=30)
+        assert refused(response, code="unauthorized", status=401) == "Key not found"
+
+
+def test_unknown_sort_refused(http: httpx.Client, state: BrevoState) -> None:
+    assert refused(http.get("/contacts", params={"sort": "newest"})) == "sort should be one of asc, desc"
+    refused(http.get("/processes", params={"sort": "DESC"}))
+    refused(http.get(f"/contacts/lists/{state.master_list_id}/contacts", params={"sort": "x"}))
+    assert http.get("/contacts", params={"sort": "asc", "limit": 1}).status_code == 200
+
+
+def test_date_only_modified_since_refused(http: httpx.Client) -> None:
+    assert "YYYY-MM-DDTHH:mm:ss.SSSZ" in refused(
+        http.get("/contacts", params={"modifiedSince": "2026-01-01"})
+    )
+    refused(http.get("/contacts", params={"createdSince": "yesterday"}))
+    ok = http.get("/contacts", params={"modifiedSince": "2026-01-01T00:00:00.000Z", "limit": 1})
+    assert ok.status_code == 200
+
+
+def test_invalid_recipients_on_smtp_email(http: httpx.Client, state: BrevoState) -> None:
+    sent = len(state.emails_sent)
+    base = {"sender": {"email": "team@example.org"}, "subject": "Hi", "textContent": "Hello"}
+    for to in ([{"email": "not-an-email"}], [{"email": 7}], ["a@example.org"], {"email": "a@example.org"}):
+        refused(http.post("/smtp/email", json={**base, "to": to}))
+    refused(
+        http.post(
+            "/smtp/email", json={**base, "sender": {"email": "nobody"}, "to": [{"email": "a@example.org"}]}
+        )
+    )
+    assert len(state.emails_sent) == sent
+    assert http.post("/smtp/email", json={**base, "to": [{"email": "a@example.org"}]}).status_code == 201
+
+
+def test_wrong_scalar_types_in_import_flags(http: httpx.Client, state: BrevoState) -> None:
+    rows = [{"email": "flags@example.org"}]
+    body = {"jsonBody": rows, "listIds": [state.master_list_id], "updateExistingContacts": "yes"}
+    assert (
+        refused(http.post("/contacts/import", json=body)) == "updateExistingContacts should be type boolean"
+    )
+    body = {"jsonBody": rows, "newList": {"listName": "N", "folderId": "one"}}
+    assert refused(http.post("/contacts/import", json=body)) == "newList/folderId should be type number"
