@@ -37,6 +37,23 @@ What it models, and on what evidence:
 - **Adding/removing when nothing changes** → 400 ``invalid_parameter`` ("Contact already in
   list and/or does not exist"), as Brevo answers when every email of a call fails.
 
+Checked against Brevo's published definition (``tests/sandbox/test_brevo_contract.py``,
+property-based over every route the definition has). Where that definition is wrong about
+Brevo's real behaviour, the twin follows the behaviour and the test excludes it explicitly:
+
+- **401 is declared nowhere**, yet every route answers 401 ``unauthorized`` "Key not found"
+  to a bad ``api-key`` (developers.brevo.com/docs/how-it-works; issue 15 of this project).
+- **413 on ``/contacts/import``** is undeclared; the import reference limits ``jsonBody`` to
+  10 MB.
+- **``bad_request`` is missing from the error-code enum**; brevo-python 5.1 lists it
+  (``brevo/types/bad_request_error_body_code.py``) for a body that is not JSON.
+- **Process fields**: ``created_at``, ``completed_at`` and ``info`` (the import report
+  URLs) are undeclared by ``getProcess(es)``; SDK 5.1's recorded stubs and
+  ``GetProcessResponseInfoImport`` have them. ``whatsappBlacklisted`` on contacts likewise.
+- **``POST /contacts`` 204 declares a body**; a 204 has none (RFC 9110), the twin sends none.
+- **``/contacts/{email}``** is ``/contacts/{identifier}`` (with ``identifierType``) since
+  SDK 4; ``POST /contacts/batch`` is absent from that copy of the definition (SDK 5.1 has it).
+
 Everything is in ``ctx.state["brevo"]`` (a :class:`BrevoState`): contacts, attributes,
 folders, lists, processes, every request body received (``received``), blocklist fields
 seen (``forbidden_fields``), deletions, consent violations, sent emails, and an import
@@ -64,6 +81,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from sandbox.brevo_validation import Check, RequestRefused, request_check
+from sandbox.brevo_writes import METHODS, unknown_route, update_batch, update_one
 from sandbox.framework import FaultProfile, SandboxContext
 from sandbox.hooks import hooks_of
 
@@ -492,7 +510,11 @@ def build_app(ctx: SandboxContext) -> Starlette:
                 "plan": [{"type": "free", "creditsType": "sendLimit", "credits": 300}],
                 "relay": {
                     "enabled": True,
-                    "data": {"userName": "sandbox", "relay": "smtp-relay.brevo.com", "port": 587},
+                    "data": {
+                        "userName": "sandbox@engarde.example",
+                        "relay": "smtp-relay.brevo.com",
+                        "port": 587,
+                    },
                 },
                 "marketingAutomation": {"enabled": False},
             }
@@ -603,6 +625,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
         if not emails and not ids and not (body.get("all") and not add):
             raise ApiError(400, "missing_parameter", "emails or ids is required")
         items = list(emails or ids or [])
+        if not add and body.get("all") is True and not items:  # remove every member
+            items = [c["email"] for c in state.members(list_id)]
         if len(items) > LIST_CHANGE_LIMIT:
             raise ApiError(400, "out_of_range", f"You can pass a maximum of {LIST_CHANGE_LIMIT} contacts")
         by_id = {c["id"]: c for c in state.contacts.values()} if ids else {}
@@ -674,7 +698,14 @@ def build_app(ctx: SandboxContext) -> Starlette:
         return contact
 
     async def get_contact(request: Request, _: Any) -> Response:
-        return JSONResponse(contact_json(find_contact(request)))
+        return JSONResponse({**contact_json(find_contact(request)), "statistics": {}})
+
+    async def batch(_: Request, body: Any) -> Response:
+        return update_batch(state, body or {})
+
+    async def update_contact(request: Request, body: Any) -> Response:
+        update_one(state, find_contact(request), body or {}, via="update")
+        return Response(status_code=204)
 
     async def create_contact(_: Request, body: Any) -> Response:
         # POST /contacts: a wrongly typed attribute is ignored (see the module docstring).
@@ -839,6 +870,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
         ("GET", "/contacts", "contacts", get_contacts),
         ("GET", "/contacts/{identifier}", "contacts", get_contact),
         ("DELETE", "/contacts/{identifier}", "contacts", delete_contact),
+        ("PUT", "/contacts/{identifier}", "contacts", update_contact),
+        ("POST", "/contacts/batch", "contacts", batch),
         ("POST", "/contacts", "contacts", create_contact),
         ("GET", "/processes", "unlisted", get_processes),
         ("GET", "/processes/{process_id}", "unlisted", get_process),
@@ -849,4 +882,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
         for method, path, tier, handler in v3
     ]
     routes.append(Route("/reports/{process_id:int}/{kind}.csv", report, methods=["GET"]))
+    routes.append(
+        Route("/v3/{rest:path}", endpoint("unlisted", unknown_route, request_check("", "")), methods=METHODS)
+    )
     return Starlette(routes=routes)

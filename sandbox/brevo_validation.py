@@ -153,6 +153,12 @@ def _smtp_body(body: Any) -> None:
             raise RequestRefused("invalid_parameter", f"{role}/email is not valid")
 
 
+def _batch_body(body: Any) -> None:
+    check_fields(body, {"contacts": "array<object>"})
+    for index, item in enumerate(body.get("contacts") or []):
+        check_fields(item, {**CONTACT_FIELDS, "id": "integer"}, f"contacts/{index}/")
+
+
 IMPORT_FIELDS = {
     "jsonBody": "array<object>",
     "listIds": "array<integer>",
@@ -209,7 +215,7 @@ RULES: dict[tuple[str, str], tuple[Mapping[str, QueryRule], BodyRule]] = {
     ("DELETE", "/contacts/{identifier}"): ({"identifierType": _query_identifier_type}, None),
     ("PUT", "/contacts/{identifier}"): ({"identifierType": _query_identifier_type}, CONTACT_FIELDS),
     ("POST", "/contacts"): ({}, CONTACT_FIELDS),
-    ("POST", "/contacts/batch"): ({}, {"contacts": "array<object>"}),
+    ("POST", "/contacts/batch"): ({}, _batch_body),
     ("POST", "/contacts/import"): ({}, _import_body),
     ("POST", "/contacts/folders"): ({}, {"name": "string"}),
     ("POST", "/contacts/lists"): ({}, {"name": "string", "folderId": "integer"}),
