@@ -149,3 +149,52 @@ def test_wrong_scalar_types_in_import_flags(http: httpx.Client, state: BrevoStat
     )
     body = {"jsonBody": rows, "newList": {"listName": "N", "folderId": "one"}}
     assert refused(http.post("/contacts/import", json=body)) == "newList/folderId should be type number"
+
+
+def test_put_contact_updates_in_place(http: httpx.Client, state: BrevoState) -> None:
+    master = state.master_list_id
+    assert master is not None
+    email = next(e for e, c in state.contacts.items() if master in c["listIds"] and not c["emailBlacklisted"])
+    errors = len(state.type_errors)
+    update = {"attributes": {"FIRSTNAME": "Put", "NOPE": 1, "LASTNAME": {"x": 1}}, "unlinkListIds": [master]}
+    assert http.put(f"/contacts/{email}", json=update).status_code == 204
+    contact = state.contacts[email]
+    assert contact["attributes"]["FIRSTNAME"] == "Put" and master not in contact["listIds"]
+    assert [e["attribute"] for e in state.type_errors[errors:]] == ["LASTNAME"]
+    refused(http.put(f"/contacts/{email}", json={"listIds": "2"}))
+    assert refused(http.put("/contacts/nobody@example.org", json={}), "document_not_found", 404)
+
+
+def test_batch_update_is_all_or_nothing(http: httpx.Client, state: BrevoState) -> None:
+    first, second = sorted(state.contacts)[:2]
+    batch = {"contacts": [{"email": first, "attributes": {"LASTNAME": "B1"}}, {"email": "ghost@example.org"}]}
+    refused(http.post("/contacts/batch", json=batch))
+    assert state.contacts[first]["attributes"].get("LASTNAME") != "B1"
+    by_id = state.contacts[second]["id"]
+    batch = {
+        "contacts": [
+            {"email": first, "attributes": {"LASTNAME": "B1"}},
+            {"id": by_id, "attributes": {"LASTNAME": "B2"}},
+        ]
+    }
+    assert http.post("/contacts/batch", json=batch).status_code == 204
+    assert state.contacts[first]["attributes"]["LASTNAME"] == "B1"
+    assert state.contacts[second]["attributes"]["LASTNAME"] == "B2"
+    assert (
+        refused(http.post("/contacts/batch", json={"contacts": [{"id": "x"}]}))
+        == "contacts/0/id should be type number"
+    )
+
+
+def test_remove_all_from_a_list(http: httpx.Client, state: BrevoState) -> None:
+    list_id = http.post("/contacts/lists", json={"name": "Everyone out", "folderId": 1}).json()["id"]
+    emails = sorted(state.contacts)[:3]
+    assert http.post(f"/contacts/lists/{list_id}/contacts/add", json={"emails": emails}).status_code == 201
+    removed = http.post(f"/contacts/lists/{list_id}/contacts/remove", json={"all": True})
+    assert removed.status_code == 201 and sorted(removed.json()["contacts"]["success"]) == emails
+    assert state.members(list_id) == []
+
+
+def test_unknown_route_answers_json(http: httpx.Client) -> None:
+    assert refused(http.get("/contacts/lists/abc"), "document_not_found", 404)
+    assert refused(http.patch("/contacts"), "document_not_found", 404)
