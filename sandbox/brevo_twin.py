@@ -80,6 +80,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sandbox.brevo_failures import FINAL, fail_if_drawn
 from sandbox.brevo_validation import Check, RequestRefused, request_check
 from sandbox.brevo_writes import METHODS, unknown_route, update_batch, update_one
 from sandbox.framework import FaultProfile, SandboxContext
@@ -175,6 +176,8 @@ class BrevoState:
         default_factory=lambda: {"contacts": (1000, 1.0), "unlisted": (100_000, 3600.0), "smtp": (1000, 1.0)}
     )
     import_delay: float = 0.3
+    #: Share of imports that end ``failed`` (sandbox.brevo_failures).
+    failed_share: float = 0.0
     complete_after_polls: int = 2
     master_list_id: int | None = None
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
@@ -320,6 +323,8 @@ def _state_signature(attributes: dict[str, Any], list_ids: list[int]) -> str:
 
 
 def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
+    if fail_if_drawn(state.failed_share, process):
+        return
     body = process.pop("body")
     list_ids: list[int] = [int(x) for x in body.get("listIds") or []]
     update = bool(body.get("updateExistingContacts", True))
@@ -383,7 +388,7 @@ def _complete_import(state: BrevoState, process: dict[str, Any]) -> None:
 
 
 def _advance(state: BrevoState, process: dict[str, Any], *, polled: bool) -> None:
-    if process["status"] == "completed":
+    if process["status"] in FINAL:
         return
     if polled:
         process["polls"] += 1
@@ -396,7 +401,7 @@ def _advance(state: BrevoState, process: dict[str, Any], *, polled: bool) -> Non
 
 def _tick(state: BrevoState) -> None:
     for process in list(state.processes.values()):
-        if process["status"] != "completed" and time.time() - process["created"] >= state.import_delay:
+        if process["status"] not in FINAL and time.time() - process["created"] >= state.import_delay:
             _complete_import(state, process)
 
 
@@ -800,8 +805,10 @@ def build_app(ctx: SandboxContext) -> Starlette:
             process = state.processes[process_id]
             item = {"id": process_id, "name": process["name"], "status": process["status"]}
             item["created_at"] = _now_iso(process["created"])
-            if process["status"] == "completed":
+            if process["status"] in FINAL:
                 item["completed_at"] = _now_iso(process["completed_at"])
+            if "error" in process:
+                item["error"] = process["error"]
             items.append(item)
         return JSONResponse({"count": len(state.processes), "processes": items})
 
@@ -825,6 +832,8 @@ def build_app(ctx: SandboxContext) -> Starlette:
                 }
             }
             out["completed_at"] = _now_iso(process["completed_at"])
+        if process["status"] == "failed":
+            out |= {"error": process["error"], "completed_at": _now_iso(process["completed_at"])}
         return JSONResponse(out)
 
     async def report(request: Request) -> Response:

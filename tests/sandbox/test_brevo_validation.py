@@ -198,3 +198,18 @@ def test_remove_all_from_a_list(http: httpx.Client, state: BrevoState) -> None:
 def test_unknown_route_answers_json(http: httpx.Client) -> None:
     assert refused(http.get("/contacts/lists/abc"), "document_not_found", 404)
     assert refused(http.patch("/contacts"), "document_not_found", 404)
+
+
+def test_a_share_of_imports_fails(http: httpx.Client, state: BrevoState) -> None:
+    state.failed_share = 1.0
+    try:
+        body = {"jsonBody": [{"email": "doomed@example.org"}], "listIds": [state.master_list_id]}
+        process_id = http.post("/contacts/import", json=body).json()["processId"]
+        answers = [http.get(f"/processes/{process_id}").json() for _ in range(3)]
+    finally:
+        state.failed_share = 0.0
+    final = answers[-1]
+    assert final["status"] == "failed" and final["error"] and "completed_at" in final
+    assert "doomed@example.org" not in state.contacts  # nothing of a failed import is written
+    listed = {p["id"]: p for p in http.get("/processes").json()["processes"]}
+    assert listed[process_id]["status"] == "failed" and listed[process_id]["error"] == final["error"]
