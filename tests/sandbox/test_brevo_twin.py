@@ -251,17 +251,19 @@ def test_transactional_email_is_stored(http: httpx.Client, state: BrevoState) ->
     assert templated.status_code == 201
 
 
-def test_create_contact_refuses_wrong_types_and_false_unblocklists(
+def test_create_contact_ignores_wrong_types_and_false_unblocklists(
     http: httpx.Client, state: BrevoState
 ) -> None:
     if "VISIT_DATE" not in state.attributes:
         http.post("/contacts/attributes/normal/VISIT_DATE", json={"type": "date"})
-    bad = http.post("/contacts", json={"email": "one@example.org", "attributes": {"VISIT_DATE": "soon"}})
-    assert bad.status_code == 400 and bad.json()["code"] == "invalid_parameter"
-    created = http.post(
-        "/contacts", json={"email": "one@example.org", "attributes": {"VISIT_DATE": "2026-02-03"}}
-    )
+    errors = len(state.type_errors)
+    odd = {"VISIT_DATE": "soon", "FIRSTNAME": "One"}
+    created = http.post("/contacts", json={"email": "one@example.org", "attributes": odd})
     assert created.status_code == 201 and created.json()["id"] == state.contacts["one@example.org"]["id"]
+    assert state.contacts["one@example.org"]["attributes"] == {"FIRSTNAME": "One"}  # the date is ignored
+    assert state.type_errors[errors:] == [
+        {"email": "one@example.org", "attribute": "VISIT_DATE", "value": "soon"}
+    ]
     dup = http.post("/contacts", json={"email": "one@example.org"})
     assert dup.status_code == 400 and dup.json()["code"] == "duplicate_parameter"
     state.contacts["one@example.org"]["emailBlacklisted"] = True
