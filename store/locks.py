@@ -72,7 +72,7 @@ class LockState:
 
 
 def process_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` exists on this host."""
+    """Whether a process ``pid`` exists on this host (a zombie, killed but not yet reaped, counts as gone)."""
     if pid <= 0:
         return False
     try:
@@ -81,7 +81,11 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return True
 
 
 def _rowcount(result: object) -> int:

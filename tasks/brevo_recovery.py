@@ -16,7 +16,6 @@ Order, and why:
 
 from __future__ import annotations
 
-import os
 import socket
 from datetime import datetime
 from uuid import UUID
@@ -35,6 +34,7 @@ from store.brevo_sync import (
     unfinished_batches,
 )
 from store.db import engine_for, session_scope
+from store.locks import process_alive
 from store.models import BrevoImportBatch, BrevoSyncRun
 from tasks.brevo import ChunkResult, apply_report
 
@@ -42,21 +42,6 @@ from tasks.brevo import ChunkResult, apply_report
 _ENDED = {"CRASHED", "FAILED", "CANCELLED", "COMPLETED"}
 #: Contacts of a chunk read to confirm a candidate process is its import.
 _PROBES = 3
-
-
-def pid_alive(pid: int) -> bool:
-    """True if a process ``pid`` exists on this machine (a zombie counts as gone)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return True
 
 
 async def _flow_run_states(runs: list[BrevoSyncRun]) -> dict[str, str]:
@@ -84,7 +69,7 @@ def why_dead(run: BrevoSyncRun, current_run_id: int, flow_states: dict[str, str]
     state = flow_states.get(str(run.flow_run_id or ""))
     if state in _ENDED:
         return f"its Prefect flow run {run.flow_run_id} ended {state.lower()} while this push was running"
-    if run.pid is not None and run.host == socket.gethostname() and not pid_alive(run.pid):
+    if run.pid is not None and run.host == socket.gethostname() and not process_alive(run.pid):
         return f"process {run.pid} on {run.host} is gone (killed or crashed mid-push)"
     return None
 
