@@ -25,6 +25,7 @@ from flows.signup_queue import add_bookers_to_queue, review_signup_queue
 from sandbox.brevo_twin import BrevoState
 from sandbox.framework import RunningSandbox
 from store import signups as repo
+from store.checkpoints import finish_checkpoint, start_checkpoint
 from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
 from store.migrate import upgrade
@@ -120,6 +121,14 @@ def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
     with session_scope(eng) as s:
         upsert_interactions(s, coerce_interactions(pd.DataFrame(rows)))
         seed_platform_users(s, [{"email": "DEE@x.org", "first_name": "Dee"}])
+        # As a complete audience-sync leaves it: the store holds January, so it is read from there.
+        january = {
+            "source": "easyappointments",
+            "window_start": date(2026, 1, 1),
+            "window_end": date(2026, 1, 31),
+        }
+        start_checkpoint(s, **january)
+        finish_checkpoint(s, **january, complete=True)
     yield eng
     eng.dispose()
 
