@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,9 @@ from store.db import make_engine
 from store.migrate import upgrade
 
 ENGARDE = str(Path(sys.executable).with_name("engarde"))
+#: Every stage serves the same world: a default anchor ("now") would move bookings across a
+#: midnight between the reference run and a later stage.
+WORLD_ANCHOR = datetime(2026, 12, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -43,7 +47,7 @@ def new_stage(
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    sandbox = RunningSandbox(new_context(scale=scale, seed=seed)).start()
+    sandbox = RunningSandbox(new_context(scale=scale, seed=seed, anchor=WORLD_ANCHOR)).start()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BREVO_", "EVENTBRITE_", "ZOOM_"))}
     env.update(sandbox.env)
     env.update(
