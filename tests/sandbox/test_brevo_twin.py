@@ -22,19 +22,6 @@ def sandbox() -> Iterator[RunningSandbox]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def state(sandbox: RunningSandbox) -> BrevoState:
-    value = sandbox.ctx.state["brevo"]
-    assert isinstance(value, BrevoState)
-    return value
-
-
-@pytest.fixture(scope="module")
-def http(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.env["BREVO_API_URL"], headers=H, timeout=10) as client:
-        yield client
-
-
 def _import(http: httpx.Client, rows: list[dict[str, Any]], list_ids: list[int], **extra: Any) -> int:
     response = http.post("/contacts/import", json={"jsonBody": rows, "listIds": list_ids, **extra})
     assert response.status_code == 202, response.text

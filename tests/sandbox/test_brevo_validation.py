@@ -24,19 +24,6 @@ def sandbox() -> Iterator[RunningSandbox]:
         yield running
 
 
-@pytest.fixture(scope="module")
-def state(sandbox: RunningSandbox) -> BrevoState:
-    value = sandbox.ctx.state["brevo"]
-    assert isinstance(value, BrevoState)
-    return value
-
-
-@pytest.fixture(scope="module")
-def http(sandbox: RunningSandbox) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=sandbox.env["BREVO_API_URL"], headers=H, timeout=10) as client:
-        yield client
-
-
 def refused(response: httpx.Response, code: str = "invalid_parameter", status: int = 400) -> str:
     """Assert Brevo's error answer and return its message."""
     assert response.status_code == status, response.text
