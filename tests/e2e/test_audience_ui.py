@@ -36,14 +36,7 @@ def _prefect() -> None:
 
 
 def _sync(base: str, database: str, sandbox: RunningSandbox, tmp_path: Path, as_of: str) -> None:
-    env = {
-        **os.environ,
-        **sandbox.env,
-        "PREFECT_API_URL": f"{base}/api",
-        "PREFECT_HOME": str(tmp_path / "prefect-client"),
-        "DATABASE_URL": database,
-        "EASYAPPOINTMENTS_RATE_LIMIT_SECONDS": "1",
-    }
+    env = ui.client_env(base, database, sandbox, tmp_path)
     done = subprocess.run(
         [str(ui.BIN / "engarde"), "run", "audience-sync", "-p", f"as_of={as_of}"],
         env=env,

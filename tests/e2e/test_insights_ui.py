@@ -114,9 +114,9 @@ def prefect_server(tmp_path: Path) -> Iterator[str]:
                 proc.wait()
 
 
-def _run_flow(base: str, database: str, sandbox: RunningSandbox, tmp_path: Path) -> dict[str, Any]:
-    """``engarde run booking-insights`` in a subprocess against the server and the sandbox."""
-    env = {
+def client_env(base: str, database: str, sandbox: RunningSandbox, tmp_path: Path) -> dict[str, str]:
+    """The environment of an ``engarde run`` subprocess against the server, the sandbox and ``database``."""
+    return {
         **os.environ,
         **sandbox.env,
         "PREFECT_API_URL": f"{base}/api",
@@ -124,6 +124,11 @@ def _run_flow(base: str, database: str, sandbox: RunningSandbox, tmp_path: Path)
         "DATABASE_URL": database,
         "EASYAPPOINTMENTS_RATE_LIMIT_SECONDS": "1",
     }
+
+
+def _run_flow(base: str, database: str, sandbox: RunningSandbox, tmp_path: Path) -> dict[str, Any]:
+    """``engarde run booking-insights`` in a subprocess against the server and the sandbox."""
+    env = client_env(base, database, sandbox, tmp_path)
     done = subprocess.run(
         [
             str(BIN / "engarde"),
