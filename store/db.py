@@ -1,4 +1,11 @@
-"""Engine and session factory, database settings, and the migration guard."""
+"""Engine and session factory, database settings, and the migration guard.
+
+The one way tasks and flows reach the project database: ``with session_scope() as session:`` (no argument)
+opens a session on the process-wide engine built once from ``DATABASE_URL``; :func:`default_engine` gives that
+engine to the few callers that need one (pandas reads, locks). Tests choose the database by setting
+``DATABASE_URL``; engines are cached per URL. ``session_scope(engine)`` with an explicit engine is for ``store``'s
+own code and tests.
+"""
 
 from __future__ import annotations
 
@@ -85,15 +92,20 @@ def engine_for(url: str | None = None) -> Engine:
     return engine
 
 
+def default_engine() -> Engine:
+    """The process-wide, migration-checked engine for the configured ``DATABASE_URL``."""
+    return engine_for(None)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """A session factory bound to ``engine`` (objects stay readable after commit)."""
     return sessionmaker(engine, expire_on_commit=False)
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    with session_factory(engine)() as session:
+def session_scope(engine: Engine | None = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error (default: on :func:`default_engine`)."""
+    with session_factory(engine if engine is not None else default_engine())() as session:
         try:
             yield session
             session.commit()
