@@ -20,9 +20,9 @@ T = TypeVar("T")
 
 def under_work_pool() -> bool:
     """Whether this flow run was started from a deployment (a worker runs it), not in-process."""
-    from prefect.runtime import flow_run
+    from prefect.runtime import deployment
 
-    return bool(flow_run.get_deployment_id())
+    return bool(deployment.id)
 
 
 async def fan_out_windows(
