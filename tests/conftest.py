@@ -45,16 +45,21 @@ def _postgres_database(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this session (skipped with a reason if no server)."""
+def require_postgres() -> str:
+    """TEST_POSTGRES_URL, or a skip with the reason (a failure in CI, which must provide it)."""
     if not POSTGRES_URL:
         if os.environ.get("CI"):
             pytest.fail("CI must provide TEST_POSTGRES_URL (see .ci/run)")
         pytest.skip(
             "no PostgreSQL server: run scripts/postgres.sh and set TEST_POSTGRES_URL to what it prints"
         )
-    gen = _postgres_database(POSTGRES_URL)
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this session (skipped with a reason if no server)."""
+    gen = _postgres_database(require_postgres())
     url = next(gen)
     eng = make_engine(url)
     upgrade(eng)
