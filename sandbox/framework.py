@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.budgets import BudgetMeter
 from sandbox.hooks import hooks_of
 from sandbox.world import World
-from webhooks.server import ThreadedServer
+from serving.threaded_server import ThreadedServer
 
 FAULT_KINDS = ("429", "5xx", "delay", "expired_token")
 #: service name -> (module implementing the twin, mount prefix)
