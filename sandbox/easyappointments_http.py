@@ -6,7 +6,6 @@ Kept apart from the records (:mod:`sandbox.easyappointments_store`) and the rout
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 from collections.abc import Callable
@@ -15,6 +14,8 @@ from typing import Any
 
 from fastapi import Request
 from starlette.responses import Response
+
+from sandbox.conventions import basic_credentials
 
 SERVICE = "easyappointments"
 TOKEN = "sandbox-easyappointments-token"
@@ -90,10 +91,10 @@ def authorized(header: str) -> bool:
     if scheme.lower() == "bearer":
         return secrets.compare_digest(value.strip(), TOKEN)
     if scheme.lower() == "basic":
-        try:
-            user, _, password = base64.b64decode(value.strip()).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
+        credentials = basic_credentials(value)
+        if credentials is None:
             return False
+        user, password = credentials
         return secrets.compare_digest(user, ADMIN_USER) and secrets.compare_digest(password, ADMIN_PASSWORD)
     return False
 

@@ -7,11 +7,11 @@ next write, so a page of a 20k-appointment world is cheap.
 from __future__ import annotations
 
 import bisect
-import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sandbox.budgets import FixedWindow
 from sandbox.easyappointments_http import (
     APPOINTMENT_FIELDS,
     DATETIME_FORMAT,
@@ -66,7 +66,7 @@ class Store:
         self._cache: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._by_start: list[tuple[str, int]] = []
         self.rate_limit: tuple[int, float] | None = None
-        self._window: tuple[float, int] = (0.0, 0)
+        self._window = FixedWindow()
         self.reindex()
 
     def reindex(self) -> None:
@@ -76,15 +76,7 @@ class Store:
 
     def allow(self) -> bool:
         """The real server's fixed window: ``count`` requests from the first one for ``seconds``."""
-        if self.rate_limit is None:
-            return True
-        count, seconds = self.rate_limit
-        now = time.monotonic()
-        started, used = self._window
-        if now - started >= seconds:
-            started, used = now, 0
-        self._window = (started, used + 1)
-        return used < count
+        return self._window.admit(self.rate_limit)
 
     def window(self, first: date | None, last_start: date | None) -> list[dict[str, Any]]:
         """Appointments with DATE(start) in ``[first, last_start]`` (open ends allowed), by id."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from sandbox.conventions import iso_utc
 from sandbox.world import Person, World
 
 SERVICE = "eventbrite"
@@ -31,13 +32,6 @@ EVENT_NAMES = (
     "Veterans Cup",
     "Footwork Bootcamp",
 )
-
-
-def iso(moment: datetime) -> str:
-    """Eventbrite's UTC timestamp format (``2026-03-05T18:00:00Z``)."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return f"{moment.isoformat(timespec='seconds')[:19]}Z"
 
 
 def local_time(moment: datetime, zone: str = "Europe/Lisbon") -> str:
@@ -161,16 +155,16 @@ def _event(
         "start": {
             "timezone": "Europe/Lisbon",
             "local": local_time(start),
-            "utc": iso(start),
+            "utc": iso_utc(start),
         },
         "end": {
             "timezone": "Europe/Lisbon",
             "local": local_time(end),
-            "utc": iso(end),
+            "utc": iso_utc(end),
         },
-        "created": iso(min(created, anchor)),
-        "changed": iso(min(created, anchor)),
-        "published": iso(min(created, anchor)),
+        "created": iso_utc(min(created, anchor)),
+        "changed": iso_utc(min(created, anchor)),
+        "published": iso_utc(min(created, anchor)),
         "status": status,
         "currency": "EUR",
         "online_event": rng.random() < 0.2,
@@ -238,7 +232,7 @@ def _sales(
             {
                 "id": order_id,
                 "event_id": event_id,
-                "created": iso(created),
+                "created": iso_utc(created),
                 "changed": attendees[-1]["changed"],
                 "name": f"{person.first_name} {person.last_name}",
                 "first_name": person.first_name,
@@ -284,8 +278,8 @@ def _attendee(
         "order_id": order_id,
         "ticket_class_id": class_id,
         "ticket_class_name": class_name,
-        "created": iso(created),
-        "changed": iso(changed),
+        "created": iso_utc(created),
+        "changed": iso_utc(changed),
         "status": status,
         "checked_in": checked_in,
         "cancelled": cancelled_ticket,

@@ -11,6 +11,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sandbox.conventions import bearer_token, query_scope
 from sandbox.eventbrite_data import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
@@ -54,8 +55,9 @@ def _decode_token(token: str, key: str) -> int | None:
 
 def authorized(request: Request, tokens: set[str]) -> Response | None:
     """None when the request carries a known token (header or ``token`` parameter), else the refusal."""
-    header = request.headers.get("authorization", "")
-    token = header[7:].strip() if header.lower().startswith("bearer ") else request.query_params.get("token")
+    token = bearer_token(request)
+    if token is None:
+        token = request.query_params.get("token")
     if not token:
         return error(401, "NO_AUTH", "An OAuth token is required for this call but was not provided.")
     if token not in tokens:
@@ -65,9 +67,7 @@ def authorized(request: Request, tokens: set[str]) -> Response | None:
 
 def paginate(request: Request, key: str, rows: list[dict[str, Any]], size: int) -> Response:
     """One page of ``rows`` under ``key`` with Eventbrite's ``pagination`` object and continuation."""
-    cursor_key = hashlib.sha1(
-        f"{request.url.path}?{sorted((k, v) for k, v in request.query_params.items() if k != 'continuation')}".encode()
-    ).hexdigest()[:12]
+    cursor_key = hashlib.sha1(query_scope(request, "continuation").encode()).hexdigest()[:12]
     offset = 0
     if token := request.query_params.get("continuation"):
         decoded = _decode_token(token, cursor_key)

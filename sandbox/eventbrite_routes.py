@@ -6,13 +6,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sandbox.eventbrite_data import DEFAULT_PAGE_SIZE, ORG_ID, USER_ID, EventbriteState, iso, local_time
+from sandbox.conventions import form_body, iso_utc
+from sandbox.eventbrite_data import DEFAULT_PAGE_SIZE, ORG_ID, USER_ID, EventbriteState, local_time
 from sandbox.eventbrite_http import authorized, changed_filter, error, page_size, paginate, parse_time
 
 #: The orders ``status`` filter: which order statuses each value keeps.
@@ -142,7 +143,7 @@ class EventbriteRoutes:
             )
         self.state.next_event += 1
         event_id = str(790_000_000_000 + self.state.next_event)
-        stamp = iso(datetime.now(UTC))
+        stamp = iso_utc(datetime.now(UTC))
         tz = body["start"].get("timezone", "UTC")
         event = {
             "id": event_id,
@@ -150,8 +151,8 @@ class EventbriteRoutes:
             "description": {"text": body.get("summary"), "html": body.get("summary")},
             "summary": body.get("summary"),
             "url": f"https://www.eventbrite.com/e/{event_id}",
-            "start": {"timezone": tz, "local": local_time(start, tz), "utc": iso(start)},
-            "end": {"timezone": tz, "local": local_time(end, tz), "utc": iso(end)},
+            "start": {"timezone": tz, "local": local_time(start, tz), "utc": iso_utc(start)},
+            "end": {"timezone": tz, "local": local_time(end, tz), "utc": iso_utc(end)},
             "created": stamp,
             "changed": stamp,
             "published": None,
@@ -254,8 +255,7 @@ class EventbriteRoutes:
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
     async def token(self, request: Request) -> Response:
-        # Form-encoded body, parsed by hand: python-multipart is not a dependency.
-        form = dict(parse_qsl((await request.body()).decode()))
+        form = await form_body(request)
         if form.get("grant_type") != "authorization_code":
             return JSONResponse(
                 {

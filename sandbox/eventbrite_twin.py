@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 
 from starlette.applications import Starlette
 
+from sandbox.conventions import iso_utc, state_in
 from sandbox.eventbrite_data import (
     ORG_ID,
     SERVICE,
@@ -27,7 +28,6 @@ from sandbox.eventbrite_data import (
     USER_ID,
     EventbriteState,
     generate,
-    iso,
 )
 from sandbox.eventbrite_http import error, rate_limited
 from sandbox.eventbrite_routes import EventbriteRoutes
@@ -57,17 +57,13 @@ FAULTS = FaultProfile(
 
 def state_of(ctx: SandboxContext) -> EventbriteState:
     """The twin's state in ``ctx`` (built on first use)."""
-    state = ctx.state.get(SERVICE)
-    if state is None:
-        state = ctx.state[SERVICE] = generate(ctx.world)
-    assert isinstance(state, EventbriteState)
-    return state
+    return state_in(ctx, SERVICE, EventbriteState, generate)
 
 
 def refund_attendees(ctx: SandboxContext, count: int, *, now: datetime | None = None) -> list[str]:
     """Refund ``count`` active attendees (as an organizer would), stamping ``changed`` with now."""
     state = state_of(ctx)
-    stamp = iso(now or datetime.now(UTC))
+    stamp = iso_utc(now or datetime.now(UTC))
     active = [a for a in state.attendees if not a["refunded"] and not a["cancelled"]]
     picked = ctx.world.rng_for("eventbrite:refunds").sample(active, min(count, len(active)))
     for attendee in picked:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
+
+from sandbox.conventions import iso_utc
 
 SERVICE = "zoom"
 ACCOUNT_ID = "sandbox-account"
@@ -72,13 +74,6 @@ WEBINAR_TOPICS = (
 CITIES = (("Lisbon", "PT"), ("Porto", "PT"), ("Paris", "FR"), ("London", "GB"), ("Berlin", "DE"))
 
 
-def iso(moment: datetime) -> str:
-    """Zoom's UTC timestamp format (``2026-03-05T18:00:00Z``)."""
-    if moment.tzinfo is not UTC:
-        moment = moment.astimezone(UTC)
-    return f"{moment.isoformat(timespec='seconds')[:19]}Z"
-
-
 def uuid_for(seed: int) -> str:
     """A stable base64 UUID for a session that has no held occurrence yet."""
     return base64.b64encode(seed.to_bytes(16, "big")).decode()
@@ -123,11 +118,11 @@ class Session:
             "host_id": self.host_id,
             "topic": self.topic,
             "type": (8 if self.recurring else 2) if meeting else (9 if self.recurring else 5),
-            "start_time": iso(self.start),
+            "start_time": iso_utc(self.start),
             "duration": self.duration,
             "timezone": "Europe/Lisbon",
             "agenda": "",
-            "created_at": iso(self.created or self.start - timedelta(days=14)),
+            "created_at": iso_utc(self.created or self.start - timedelta(days=14)),
             "join_url": f"https://us02web.zoom.us/{'j' if meeting else 'w'}/{self.id}",
         }
 
@@ -153,7 +148,7 @@ class Session:
             body["occurrences"] = [
                 {
                     "occurrence_id": str(int(moment.timestamp() * 1000)),
-                    "start_time": iso(moment),
+                    "start_time": iso_utc(moment),
                     "duration": self.duration,
                     "status": "available",
                 }

@@ -9,6 +9,7 @@ import base64
 from datetime import UTC, timedelta
 from typing import Any
 
+from sandbox.conventions import iso_utc
 from sandbox.world import Person, World
 from sandbox.zoom_data import (
     CITIES,
@@ -21,7 +22,6 @@ from sandbox.zoom_data import (
     Occurrence,
     Session,
     ZoomState,
-    iso,
 )
 
 
@@ -121,7 +121,7 @@ def _registrant(world: World, rng: Any, person: Person, session: Session, number
             {"title": "How did you hear about us?", "value": rng.choice(("Friend", "Newsletter"))}
         ],
         "status": status,
-        "create_time": iso(min(session.start, anchor) - timedelta(days=rng.uniform(1, 20))),
+        "create_time": iso_utc(min(session.start, anchor) - timedelta(days=rng.uniform(1, 20))),
         "join_url": f"https://us02web.zoom.us/{kind}/{session.id}?tk={number}",
     }
 
@@ -167,8 +167,8 @@ def _participant_rows(
                     "user_id": str(user_id),
                     "name": name,
                     "user_email": email,
-                    "join_time": iso(moment),
-                    "leave_time": iso(leave),
+                    "join_time": iso_utc(moment),
+                    "leave_time": iso_utc(leave),
                     "duration": seconds,
                     "registrant_id": registrant_id,
                     "failover": False,

@@ -16,8 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from sandbox.conventions import bearer_token, iso_utc
 from sandbox.zoom_data import Occurrence, Session, ZoomState
-from sandbox.zoom_data import iso as _iso
 from sandbox.zoom_http import (
     PAST_FIELDS,
     REPORT_FIELDS,
@@ -63,9 +63,7 @@ class ZoomRoutes:
 
     def guard(self, request: Request) -> Response | None:
         """None when the token is valid and the route's daily limit not reached, else Zoom's refusal."""
-        header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else ""
-        expires = self.state.tokens.get(token)
+        expires = self.state.tokens.get(bearer_token(request) or "")
         if expires is None:
             return error(401, 124, "Invalid access token.")
         if time.monotonic() >= expires:
@@ -189,7 +187,7 @@ class ZoomRoutes:
         if isinstance(found, Response):
             return found
         return JSONResponse(
-            {kind: [{"uuid": o.uuid, "start_time": _iso(o.start)} for o in found[0].occurrences]}
+            {kind: [{"uuid": o.uuid, "start_time": iso_utc(o.start)} for o in found[0].occurrences]}
         )
 
     def participants(self, report: bool, kind: str) -> Endpoint:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
+from sandbox.conventions import state_in
 from sandbox.framework import FaultProfile, SandboxContext
 from sandbox.zoom_data import ACCOUNT_ID, HOST, SERVICE, USERS, Occurrence, Session, ZoomState
 from sandbox.zoom_generate import generate
@@ -60,11 +61,7 @@ FAULTS = FaultProfile(
 
 def state_of(ctx: SandboxContext) -> ZoomState:
     """The twin's state in ``ctx`` (built on first use)."""
-    state = ctx.state.get(SERVICE)
-    if state is None:
-        state = ctx.state[SERVICE] = generate(ctx.world)
-    assert isinstance(state, ZoomState)
-    return state
+    return state_in(ctx, SERVICE, ZoomState, generate)
 
 
 def exhaust_daily(ctx: SandboxContext, category: str = "Heavy", exhausted: bool = True) -> None:
