@@ -16,6 +16,10 @@ Optional: ``ctx.state["easyappointments"]["rate_limit"] = (count, seconds)`` enf
 real server's fixed-window limit (off by default). ``ctx.state["easyappointments"]
 ["appointment_reads"]`` lists every appointment list call's ``from``, ``till``, ``length`` and
 rows served.
+
+Layout: the server's answers, auth check and query parameters in
+:mod:`sandbox.easyappointments_http`, the records and queries in
+:mod:`sandbox.easyappointments_store`, the routes here.
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ orders ``status`` filter (``active`` placed / ``inactive`` refunded, transferred
 ``eventbrite_fee`` + ``payment_fee`` + ``tax``) on attendees and orders, and the OAuth code
 flow at ``/oauth/authorize`` and ``/oauth/token``. ``tests/sandbox/test_eventbrite_contract.py``
 checks every answer against the documented objects.
+
+Layout: the data in :mod:`sandbox.eventbrite_data`, Eventbrite's error bodies, auth check and
+continuation paging in :mod:`sandbox.eventbrite_http`, the routes in :mod:`sandbox.eventbrite_routes`;
+this module keeps the entry points (``build_app``, ``FAULTS``, ``state_of``, ``refund_attendees``).
 """
 
 from __future__ import annotations
