@@ -229,21 +229,37 @@ def _sales(
                 order_status = "refunded"
             n += 1
         orders.append(
-            {
-                "id": order_id,
-                "event_id": event_id,
-                "created": iso_utc(created),
-                "changed": attendees[-1]["changed"],
-                "name": f"{person.first_name} {person.last_name}",
-                "first_name": person.first_name,
-                "last_name": person.last_name,
-                "email": email,
-                "status": order_status,
-                "costs": _order_costs(prices),
-                "resource_uri": f"https://www.eventbriteapi.com/v3/orders/{order_id}/",
-            }
+            _order(
+                order_id, event_id, (created, attendees[-1]["changed"]), person, email, order_status, prices
+            )
         )
     return attendees, orders
+
+
+def _order(
+    order_id: str,
+    event_id: str,
+    stamps: tuple[datetime, str],
+    person: Person,
+    email: str,
+    status: str,
+    prices: list[int],
+) -> dict[str, Any]:
+    """One order (``changed`` is its last ticket's) with its costs summed over the tickets."""
+    created, changed = stamps
+    return {
+        "id": order_id,
+        "event_id": event_id,
+        "created": iso_utc(created),
+        "changed": changed,
+        "name": f"{person.first_name} {person.last_name}",
+        "first_name": person.first_name,
+        "last_name": person.last_name,
+        "email": email,
+        "status": status,
+        "costs": _order_costs(prices),
+        "resource_uri": f"https://www.eventbriteapi.com/v3/orders/{order_id}/",
+    }
 
 
 def _attendee(
