@@ -52,22 +52,27 @@ SNAKE = {
 
 
 def json_response(body: Any, status: int = 200) -> Response:
+    """Compact JSON with the server's ``application/json; charset=UTF-8``."""
     return Response(json.dumps(body, separators=(",", ":"), ensure_ascii=False), status, media_type=JSON_TYPE)
 
 
 def error(message: str) -> Response:
+    """The server's 500 ``{"success": false, "message": ...}``."""
     return json_response({"success": False, "message": message}, 500)
 
 
 def empty(status: int) -> Response:
+    """An empty HTML-typed body with ``status`` (404 for an unknown id, 204, 429)."""
     return Response(b"", status, headers={"content-type": HTML})
 
 
 def html_404() -> Response:
+    """The framework's HTML 404 page (unknown route or non-numeric id)."""
     return Response(HTML_404, 404, headers={"content-type": HTML})
 
 
 def unauthorized() -> Response:
+    """The 401: plain text with ``WWW-Authenticate``."""
     return Response(
         NOT_AUTHORIZED,
         401,
@@ -87,6 +92,7 @@ class BadRequest(Exception):
 
 
 def authorized(header: str) -> bool:
+    """True for the API token (Bearer) or the admin's Basic credentials."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer":
         return secrets.compare_digest(value.strip(), TOKEN)
@@ -100,6 +106,7 @@ def authorized(header: str) -> bool:
 
 
 async def read_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object, or the 500 the real server gives for anything else."""
     try:
         body = json.loads(await request.body())
     except ValueError:
@@ -115,6 +122,7 @@ async def read_body(request: Request) -> dict[str, Any]:
 
 
 def int_param(value: str | None, default: int, *, name: str) -> int:
+    """A numeric query parameter (``default`` when absent); text is the server's 500."""
     if value is None or value == "":
         return default
     try:
@@ -129,6 +137,7 @@ def int_param(value: str | None, default: int, *, name: str) -> int:
 def page_slice(
     rows: list[dict[str, Any]], page_raw: str | None, length_raw: str | None
 ) -> list[dict[str, Any]]:
+    """``page`` (1-based) of ``length`` rows (0 = all); zero or negative values are 500s."""
     page = int_param(page_raw, 1, name="page")
     length = int_param(length_raw, 20, name="length")
     if page < 1 or length < 0:
@@ -158,6 +167,7 @@ def php_date(value: str) -> date:
 
 
 def sort_rows(rows: list[dict[str, Any]], sort: str | None, known: set[str]) -> list[dict[str, Any]]:
+    """``sort`` applied (``-name`` descending, unknown names skipped, NULLs first)."""
     if not sort:
         return rows
     keys: list[tuple[str, bool]] = []
@@ -183,6 +193,7 @@ def _sort_key(name: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
 
 
 def project(rows: list[dict[str, Any]], fields: str | None) -> list[dict[str, Any]]:
+    """``fields`` applied: only the named keys of each row."""
     if not fields:
         return rows
     wanted = {f.strip() for f in fields.split(",")}
@@ -190,6 +201,7 @@ def project(rows: list[dict[str, Any]], fields: str | None) -> list[dict[str, An
 
 
 def matches(record: dict[str, Any], needle: str) -> bool:
+    """True when a text field of ``record`` holds ``needle`` (already lower-case)."""
     return any(isinstance(v, str) and needle in v.lower() for v in record.values())
 
 

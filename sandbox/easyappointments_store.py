@@ -100,6 +100,7 @@ class Store:
 
 
 def parse_datetime(value: Any, which: str) -> datetime:
+    """An appointment ``start`` / ``end``, or the server's 500 naming ``which``."""
     try:
         return datetime.strptime(str(value), DATETIME_FORMAT)
     except ValueError:
@@ -109,6 +110,7 @@ def parse_datetime(value: Any, which: str) -> datetime:
 def validated_appointment(
     store: Store, body: dict[str, Any], current: dict[str, Any] | None
 ) -> dict[str, Any]:
+    """``body`` applied to ``current`` (None: a new appointment), checked as the server does."""
     record: dict[str, Any] = dict(
         current or {"color": "#7cbae8", "status": "", "location": None, "notes": None}
     )

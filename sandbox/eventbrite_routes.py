@@ -58,6 +58,7 @@ class EventbriteRoutes:
         ]
 
     def render_event(self, event: dict[str, Any], expand: str) -> dict[str, Any]:
+        """An event as answered, with ``event_sales_status`` when ``expand`` asks for it."""
         out = dict(event)
         if "event_sales_status" in expand.split(","):
             if event["id"] in self.state.cancelled_events:
@@ -74,6 +75,7 @@ class EventbriteRoutes:
         return out
 
     def org_or_404(self, org_id: str) -> Response | None:
+        """None for the organization's id, else Eventbrite's 404."""
         return (
             None
             if org_id == ORG_ID
@@ -81,9 +83,11 @@ class EventbriteRoutes:
         )
 
     def event_or_none(self, event_id: str) -> dict[str, Any] | None:
+        """The event with ``event_id``, or None."""
         return next((e for e in self.state.events if e["id"] == event_id), None)
 
     async def me(self, request: Request) -> Response:
+        """``GET /users/me/``."""
         if denied := authorized(request, self.state.tokens):
             return denied
         return JSONResponse(
@@ -99,11 +103,13 @@ class EventbriteRoutes:
         )
 
     async def organizations(self, request: Request) -> Response:
+        """``GET /users/me/organizations/``: the one organization."""
         if denied := authorized(request, self.state.tokens):
             return denied
         return paginate(request, "organizations", [dict(ORGANIZATION)], DEFAULT_PAGE_SIZE)
 
     async def org_events(self, request: Request) -> Response:
+        """``GET`` (filters ``status``, ``time_filter``, ``order_by``) or ``POST`` the organization's events."""
         if denied := authorized(request, self.state.tokens) or self.org_or_404(request.path_params["org_id"]):
             return denied
         if request.method == "POST":
@@ -124,6 +130,7 @@ class EventbriteRoutes:
         return paginate(request, "events", rows, page_size(request))
 
     async def create_event(self, request: Request) -> Response:
+        """``POST /organizations/{id}/events/``: a draft event."""
         try:
             body = (await request.json())["event"]
             name = body["name"]["html"]
@@ -171,6 +178,7 @@ class EventbriteRoutes:
         return JSONResponse(event)
 
     async def get_event(self, request: Request) -> Response:
+        """``GET /events/{id}/``."""
         if denied := authorized(request, self.state.tokens):
             return denied
         event = self.event_or_none(request.path_params["event_id"])
@@ -234,6 +242,7 @@ class EventbriteRoutes:
         return endpoint
 
     async def authorize(self, request: Request) -> Response:
+        """``GET /oauth/authorize``: redirect to ``redirect_uri`` with a one-time code."""
         redirect_uri = request.query_params.get("redirect_uri")
         if (
             request.query_params.get("response_type") != "code"
@@ -255,6 +264,7 @@ class EventbriteRoutes:
         return RedirectResponse(f"{redirect_uri}?{urlencode(query)}", status_code=302)
 
     async def token(self, request: Request) -> Response:
+        """``POST /oauth/token``: exchange a code (once) for a long-lived token."""
         form = await form_body(request)
         if form.get("grant_type") != "authorization_code":
             return JSONResponse(

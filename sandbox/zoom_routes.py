@@ -82,6 +82,7 @@ class ZoomRoutes:
         return found if found is not None else error(404, 1001, f"User does not exist: {key}.")
 
     async def users(self, request: Request) -> Response:
+        """``GET /users`` (active users unless ``status`` says otherwise)."""
         if denied := self.guard(request):
             return denied
         status = request.query_params.get("status", "active")
@@ -91,12 +92,14 @@ class ZoomRoutes:
         return paginate(self.state, request, "users", rows, numbered=True)
 
     async def user(self, request: Request) -> Response:
+        """``GET /users/{userId}``."""
         if denied := self.guard(request):
             return denied
         found = self.host_of(request)
         return found if isinstance(found, Response) else JSONResponse(found)
 
     async def user_sessions(self, request: Request) -> Response:
+        """``GET`` (by ``type``, ``from``, ``to``) or ``POST`` a user's meetings or webinars."""
         kind = "meetings" if request.url.path.endswith("/meetings") else "webinars"
         if denied := self.guard(request):
             return denied
@@ -128,6 +131,7 @@ class ZoomRoutes:
         return paginate(self.state, request, kind, [s.summary() for s in chosen], numbered=True)
 
     async def create(self, request: Request, kind: str, items: list[Session], host_id: str) -> Response:
+        """A new meeting or webinar for ``host_id``, answered in the spec's 201 shape."""
         try:
             body = await request.json()
             topic = str(body["topic"])
@@ -175,6 +179,8 @@ class ZoomRoutes:
         return found
 
     def get_session(self, kind: str) -> Endpoint:
+        """``GET /meetings/{id}`` or ``/webinars/{id}``."""
+
         async def endpoint(request: Request) -> Response:
             found = self.lookup(request, kind)
             return found if isinstance(found, Response) else JSONResponse(found[0].detail(datetime.now(UTC)))
@@ -182,6 +188,7 @@ class ZoomRoutes:
         return endpoint
 
     async def instances(self, request: Request) -> Response:
+        """``GET /past_meetings|past_webinars/{id}/instances``."""
         kind = "meetings" if "/past_meetings/" in request.url.path else "webinars"
         found = self.lookup(request, kind)
         if isinstance(found, Response):
@@ -191,6 +198,8 @@ class ZoomRoutes:
         )
 
     def participants(self, report: bool, kind: str) -> Endpoint:
+        """Participants of a held occurrence: ``past_*`` (``report`` False) or ``report/*`` rows."""
+
         async def endpoint(request: Request) -> Response:
             if denied := self.guard(request):
                 return denied
@@ -215,6 +224,8 @@ class ZoomRoutes:
         return endpoint
 
     def registrants(self, kind: str) -> Endpoint:
+        """``GET /meetings|webinars/{id}/registrants`` (approved unless ``status`` says otherwise)."""
+
         async def endpoint(request: Request) -> Response:
             found = self.lookup(request, kind)
             if isinstance(found, Response):
@@ -228,6 +239,7 @@ class ZoomRoutes:
         return endpoint
 
     async def user_recordings(self, request: Request) -> Response:
+        """``GET /users/{userId}/recordings`` between ``from`` and ``to`` (default: last 30 days)."""
         if denied := self.guard(request):
             return denied
         host = self.host_of(request)
@@ -245,6 +257,7 @@ class ZoomRoutes:
         return paginate(self.state, request, "meetings", rows, {"from": lo, "to": hi})
 
     async def meeting_recordings(self, request: Request) -> Response:
+        """``GET`` or ``DELETE`` (trash) one meeting's recordings."""
         if denied := self.guard(request):
             return denied
         found = find(self.state, self.state.meetings + self.state.webinars, request.path_params["id"])
