@@ -12,6 +12,13 @@ idempotent and a replay after an adapter fix lands on the same rows:
 - ``ticket.checked_in``: the holder ``attended``.
 
 Ticket counts are plain additions, so a transfer received before its purchase still ends right.
+
+The mapped events come from ``connectors.poshvip`` (its ``PoshEvent`` and ``Contact`` models), but
+this module names only the fields it reads, as the read-only protocols :class:`PoshOrderEvent` and
+:class:`PoshContact`: audience is pure and imports no connector (the layer rule), and connectors
+import no audience either, so neither may own a type the other imports. A structural protocol
+needs no shared module; mypy checks at the call site (``tasks/poshvip.py``) that the connector's
+models satisfy it.
 """
 
 from __future__ import annotations
@@ -19,12 +26,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
 from audience.schema import coerce_interactions, empty_interactions
-from connectors.poshvip import Contact, PoshEvent
 
 SOURCE = "poshvip"
 LEDGER_COLUMNS = [
@@ -42,13 +48,69 @@ LEDGER_COLUMNS = [
 _CENT = 0.005
 
 
+class PoshContact(Protocol):
+    """A person as a payload names them (``email`` as given; normalised here)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+
+
+class PoshOrderEvent(Protocol):
+    """The fields of one mapped Posh.VIP event the fold reads (amounts in major units, UTC datetimes)."""
+
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def buyer(self) -> PoshContact | None: ...
+    @property
+    def holder(self) -> PoshContact | None: ...
+    @property
+    def from_holder(self) -> PoshContact | None: ...
+    @property
+    def to_holder(self) -> PoshContact | None: ...
+    @property
+    def quantity(self) -> int | None: ...
+    @property
+    def amount(self) -> float | None: ...
+    @property
+    def refund_amount(self) -> float | None: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def event_id(self) -> str | None: ...
+    @property
+    def event_name(self) -> str | None: ...
+    @property
+    def event_start(self) -> datetime | None: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What is known of one holder of an order, merged over its events."""
+
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedEvent:
     """A mapped event with where and when it was received (the stored row's id and time)."""
 
     webhook_id: int
     received_at: datetime
-    event: PoshEvent
+    event: PoshOrderEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,18 +145,18 @@ class _Order:
     event_start: datetime | None = None
     purchased_at: datetime | None = None
     holders: dict[str, int] = field(default_factory=dict)
-    contacts: dict[str, Contact] = field(default_factory=dict)
+    contacts: dict[str, _Person] = field(default_factory=dict)
     checked_in: set[str] = field(default_factory=set)
     ledger: list[dict[str, Any]] = field(default_factory=list)
 
-    def meet(self, contact: Contact | None) -> str | None:
+    def meet(self, contact: PoshContact | None) -> str | None:
         if contact is None:
             return None
         email = normalise_email(contact.email)
         if email is None:
             return None
         known = self.contacts.get(email)
-        self.contacts[email] = Contact(
+        self.contacts[email] = _Person(
             email=contact.email,
             first_name=contact.first_name or (known.first_name if known else None),
             last_name=contact.last_name or (known.last_name if known else None),
