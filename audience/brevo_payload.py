@@ -77,21 +77,6 @@ ATTRIBUTE_COLUMNS: Final[dict[str, str]] = {
 #: attribute is the project's own and is cleared when its value no longer applies.
 KEPT_WHEN_MISSING: Final[frozenset[str]] = frozenset({"FIRSTNAME", "LASTNAME", "PHONE"})
 
-#: Consent fields we must never send: an explicit ``false`` would un-blocklist someone.
-BLOCKLIST_FIELDS: Final[frozenset[str]] = frozenset(
-    {
-        "emailBlacklisted",
-        "smsBlacklisted",
-        "EMAIL_BLACKLISTED",
-        "SMS_BLACKLISTED",
-        "BLACKLISTED",
-        "listUnsubscribed",
-        "unlinkListIds",
-        "emailBlacklist",
-        "smsBlacklist",
-    }
-)
-
 #: Columns of the frame :func:`build_brevo_payloads` returns.
 PAYLOAD_COLUMNS: Final[list[str]] = ["email", "attributes", "payload_hash", "removal_candidate"]
 
@@ -99,10 +84,10 @@ _DAY_US: Final[int] = 86_400_000_000
 
 
 def _check_attribute_names() -> None:
-    upper_blocklist = {name.upper() for name in BLOCKLIST_FIELDS}
-    clash = {name for name in BREVO_ATTRIBUTES if name.upper() in upper_blocklist}
-    if clash or set(BREVO_ATTRIBUTES) != set(ATTRIBUTE_COLUMNS):
-        raise RuntimeError(f"Brevo attribute definitions are inconsistent: {sorted(clash)}")
+    if set(BREVO_ATTRIBUTES) != set(ATTRIBUTE_COLUMNS):
+        raise RuntimeError(
+            "Brevo attribute definitions are inconsistent: BREVO_ATTRIBUTES vs ATTRIBUTE_COLUMNS"
+        )
 
 
 def canonical_json(email: str, attributes: dict[str, Any]) -> str:
@@ -171,7 +156,8 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
     everything missing with ``clear_missing=False``; a missing source column means the
     attribute is omitted for everyone. The hash covers the ``""`` values, so a value that
     lapses changes the hash and a person whose values stay lapsed is not sent again. Dates are ``"YYYY-MM-DD"``
-    (UTC day), whole numbers are ints. No :data:`BLOCKLIST_FIELDS` entry can ever appear.
+    (UTC day), whole numbers are ints. Only :data:`BREVO_ATTRIBUTES` names appear, none of them a
+    blocklist field (the one list of those is ``connectors.brevo.payload``'s; a test holds the two apart).
     ``payload_hash`` is the sha256 hex of :func:`canonical_json` of email and
     attributes, so it changes exactly when something sent to Brevo changes.
     ``removal_candidate`` is passed through from :func:`audience.segments.segment_people`
