@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy connectors audience insights store webhooks tasks flows deployments sandbox
+	$(BIN)/mypy connectors audience signups insights store webhooks tasks flows deployments sandbox
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""Posh.VIP events -> interactions, money ledger and revenue analytics (pure pandas, no I/O).
+"""Posh.VIP events -> interactions and the money ledger (pure pandas, no I/O).
 
 Interactions are one row per (order, ticket holder): ``source_id = "<order id>:<email>"``,
 ``kind = "ticket"``. Every order is re-derived from its whole event history (the caller
@@ -12,6 +12,8 @@ idempotent and a replay after an adapter fix lands on the same rows:
 - ``ticket.checked_in``: the holder ``attended``.
 
 Ticket counts are plain additions, so a transfer received before its purchase still ends right.
+The same fold writes the money ledger (:func:`poshvip_ledger`); its analytics (gross, refunds,
+net per currency, event and day) are :func:`insights.revenue.revenue_summary`.
 
 The mapped events come from ``connectors.poshvip`` (its ``PoshEvent`` and ``Contact`` models), but
 this module names only the fields it reads, as the read-only protocols :class:`PoshOrderEvent` and
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import pandas as pd
@@ -111,15 +113,6 @@ class ReceivedEvent:
     webhook_id: int
     received_at: datetime
     event: PoshOrderEvent
-
-
-@dataclass(frozen=True, slots=True)
-class RevenueReport:
-    """Revenue analytics: totals per currency, and per event and per day."""
-
-    totals: pd.DataFrame
-    per_event: pd.DataFrame
-    per_day: pd.DataFrame
 
 
 def normalise_email(raw: str | None) -> str | None:
@@ -303,53 +296,3 @@ def affected_emails(interactions: pd.DataFrame) -> list[str]:
     if interactions.empty:
         return []
     return sorted({str(e) for e in interactions["email"].dropna()})
-
-
-def revenue_summary(
-    ledger: pd.DataFrame,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    webhook_ids: Iterable[int] | None = None,
-) -> RevenueReport:
-    """Gross, refunds, net, tickets and buyers per currency, per event and per day.
-
-    Restrict to movements on days in ``[date_from, date_to]`` and/or caused by ``webhook_ids``
-    (e.g. the events one run processed).
-    """
-    frame = ledger
-    if date_from is not None:
-        frame = frame[frame["day"] >= date_from]
-    if date_to is not None:
-        frame = frame[frame["day"] <= date_to]
-    if webhook_ids is not None:
-        frame = frame[frame["webhook_id"].isin(list(webhook_ids))]
-    frame = frame.assign(
-        currency=frame["currency"].fillna("?"),
-        event_name=frame["event_name"].fillna("(unknown event)"),
-        gross=frame["amount"].where(frame["kind"] == "sale", 0.0),
-        refunds=frame["amount"].where(frame["kind"] == "refund", 0.0),
-    )
-
-    def summarise(keys: list[str]) -> pd.DataFrame:
-        columns = [*keys, "gross", "refunds", "net", "tickets", "buyers", "orders"]
-        if frame.empty:
-            return pd.DataFrame(columns=columns)
-        grouped = frame.groupby(keys, dropna=False, sort=True)
-        out = grouped.agg(
-            gross=("gross", "sum"),
-            refunds=("refunds", "sum"),
-            tickets=("tickets", "sum"),
-            buyers=("buyer", "nunique"),
-            orders=("order_id", "nunique"),
-        ).reset_index()
-        out["net"] = out["gross"] - out["refunds"]
-        for col in ("gross", "refunds", "net"):
-            out[col] = out[col].round(2)
-        return out[columns]
-
-    return RevenueReport(
-        totals=summarise(["currency"]),
-        per_event=summarise(["event_name", "currency"]),
-        per_day=summarise(["day", "currency"]),
-    )

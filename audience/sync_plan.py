@@ -26,7 +26,7 @@ DEFAULT_MAX_BYTES: Final[int] = 8_000_000
 def plan_brevo_sync(
     payloads: pd.DataFrame,
     last_pushed: pd.DataFrame,
-    removable: Iterable[str] | pd.Series,
+    removable: Iterable[str] | pd.Series = (),
 ) -> pd.DataFrame:
     """Diff ``payloads`` (from :func:`audience.brevo_payload.build_brevo_payloads`) against
     ``last_pushed`` (``email``, ``payload_hash``, ``on_list``: the state after the last sync).
