@@ -178,29 +178,8 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
         )
         for name in names
     ]
-    values = [column[0] for column in columns]
-    fragments = [column[1] for column in columns]
-    # The canonical JSON is assembled from per-value fragments whose keys are already in
-    # sorted order: one str.join per person instead of one json.dumps.
-    join = ",".join
-    sha256 = hashlib.sha256
-    hashes = [
-        sha256(
-            ('{"attributes":{' + join(filter(None, row)) + '},"email":' + _encode_text(email) + "}").encode(
-                "ascii"
-            )
-        ).hexdigest()
-        for email, *row in zip(email_values, *fragments, strict=True)
-    ]
-    attributes = np.empty(len(email_values), dtype=object)
-    attributes[:] = (
-        [
-            {k: v for k, v in zip(names, row, strict=True) if v is not None}
-            for row in zip(*values, strict=True)
-        ]
-        if names
-        else [{} for _ in email_values]
-    )
+    hashes = _hashes(email_values, [column[1] for column in columns])
+    attributes = _attribute_dicts(names, [column[0] for column in columns], len(email_values))
     removal = (
         segmented_people["removal_candidate"].to_numpy(dtype=np.bool_)
         if "removal_candidate" in segmented_people
@@ -214,3 +193,35 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
             "removal_candidate": removal,
         }
     )
+
+
+def _hashes(emails: ar.ObjectArray, fragments: list[ar.ObjectArray]) -> list[str]:
+    """Per person, the sha256 of :func:`canonical_json`, assembled from the attribute fragments.
+
+    The fragments' keys are already in sorted order: one ``str.join`` per person instead of
+    one ``json.dumps``.
+    """
+    join = ",".join
+    sha256 = hashlib.sha256
+    return [
+        sha256(
+            ('{"attributes":{' + join(filter(None, row)) + '},"email":' + _encode_text(email) + "}").encode(
+                "ascii"
+            )
+        ).hexdigest()
+        for email, *row in zip(emails, *fragments, strict=True)
+    ]
+
+
+def _attribute_dicts(names: list[str], values: list[ar.ObjectArray], size: int) -> ar.ObjectArray:
+    """Per person, the dict of attribute name -> value, omitting ``None`` (as an object array)."""
+    attributes = np.empty(size, dtype=object)
+    attributes[:] = (
+        [
+            {k: v for k, v in zip(names, row, strict=True) if v is not None}
+            for row in zip(*values, strict=True)
+        ]
+        if names
+        else [{} for _ in range(size)]
+    )
+    return attributes
