@@ -42,7 +42,7 @@ def list_queue(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List queue entries (oldest first) with their decision and invitation state."""
-    from audience.signups import services_list
+    from signups.candidates import services_list
     from store import signups as repo
     from store.db import session_scope
 

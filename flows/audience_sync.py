@@ -281,7 +281,7 @@ async def _sync(
         if locks is not None:
             await locks.take([BREVO_LISTS_LOCK])
         known = known_list_id(list_id)
-        plan = plan_sync(audience, known or 0, [])
+        plan = plan_sync(audience, known or 0)
         if dry_run:
             target = await prepare_brevo(known, dry_run=True) if known else None
             push = count_plan(plan, target)
@@ -289,7 +289,7 @@ async def _sync(
             target = await prepare_brevo(list_id)
             assert target.list_id is not None
             if target.list_id != known:
-                plan = plan_sync(audience, target.list_id, [])
+                plan = plan_sync(audience, target.list_id)
             push = await push_changes(plan, target)
         else:
             push = count_plan(plan, None)

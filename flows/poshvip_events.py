@@ -27,13 +27,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.from_poshvip import (
     ReceivedEvent,
-    RevenueReport,
     affected_emails,
     poshvip_interactions,
     poshvip_ledger,
-    revenue_summary,
 )
 from flows.failures import explains_failures
+from insights.revenue import RevenueReport, revenue_summary
 from store.db import make_engine
 from store.migrate import ensure_migrated
 from tasks.poshvip import (

@@ -22,8 +22,8 @@ from prefect.input import RunInput
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import Engine
 
-from audience.signups import services_list
 from flows.failures import explains_failures
+from signups.candidates import services_list
 from store import signups as repo
 from store.checkpoints import covers
 from store.db import make_engine, session_scope

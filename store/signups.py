@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from audience.invitations import TokenVerdict, hash_token, judge_token
+from signups.invitations import TokenVerdict, hash_token, judge_token
 from store.models import PendingSignup, UserInvitation
 
 QUEUE_STATUSES: Final = ("pending", "approved", "rejected", "invited")
@@ -73,7 +73,7 @@ def enqueue_signups(
     note: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Insert ``candidates`` (an ``audience.signups`` candidates frame) into the queue.
+    """Insert ``candidates`` (a ``signups.candidates`` frame) into the queue.
 
     Emails already queued are left untouched (insert-or-ignore, safe against a concurrent
     run). With ``status`` other than ``pending`` the decision is recorded at once

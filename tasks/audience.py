@@ -122,9 +122,7 @@ def build_audience(
 
 
 @task(name="plan-brevo-sync")
-def plan_sync(
-    audience: Audience, list_id: int, removable: list[str], database_url: str | None = None
-) -> pd.DataFrame:
+def plan_sync(audience: Audience, list_id: int, database_url: str | None = None) -> pd.DataFrame:
     """Compare desired payloads with what Brevo last accepted: create / update / unchanged / remove."""
     with session_scope(engine_for(database_url)) as session:
         state = load_sync_state(session, list_id or 0)
@@ -132,4 +130,4 @@ def plan_sync(
     if retry:
         # Rows Brevo refused last time are re-sent: forget their hash.
         state = state[~state["email"].isin(retry)]
-    return plan_brevo_sync(audience.payloads, state, pd.Series(removable, dtype="string"))
+    return plan_brevo_sync(audience.payloads, state)

@@ -20,7 +20,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
-from audience.invitations import (
+from signups.candidates import QueueSelection, select_for_queue
+from signups.invitations import (
     build_link,
     expires_at,
     hash_token,
@@ -28,7 +29,6 @@ from audience.invitations import (
     render_message,
     template_params,
 )
-from audience.signups import QueueSelection, select_for_queue
 from store import signups as repo
 from store.db import make_engine, session_scope
 from store.interactions import load_interactions

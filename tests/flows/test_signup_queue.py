@@ -18,12 +18,12 @@ from prefect.flow_runs import aresume_flow_run
 from sqlalchemy import Engine
 
 from audience.identity import normalise_emails
-from audience.invitations import TokenVerdict, hash_token
 from audience.schema import coerce_interactions
 from connectors.brevo import BrevoClient, BrevoSettings
 from flows.signup_queue import add_bookers_to_queue, review_signup_queue
 from sandbox.brevo_twin import BrevoState
 from sandbox.framework import RunningSandbox
+from signups.invitations import TokenVerdict, hash_token
 from store import signups as repo
 from store.checkpoints import finish_checkpoint, start_checkpoint
 from store.db import make_engine, session_scope

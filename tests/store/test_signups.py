@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from audience.invitations import TokenVerdict, hash_token, new_token
-from audience.signups import CANDIDATE_DTYPES
+from signups.candidates import CANDIDATE_DTYPES
+from signups.invitations import TokenVerdict, hash_token, new_token
 from store import signups as repo
 from store.db import session_scope
 from store.platform_users import (
