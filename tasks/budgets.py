@@ -23,7 +23,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from connectors._http import RateLimiter, share_budgets
+from connectors.http import RateLimiter, share_budgets
 
 log = logging.getLogger(__name__)
 

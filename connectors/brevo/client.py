@@ -1,6 +1,6 @@
 """Async Brevo client over the official ``brevo-python`` 5.x SDK (``AsyncBrevo``).
 
-Every call goes through the project's retry policy (:func:`connectors._http.call_with_policy`)
+Every call goes through the project's retry policy (:func:`connectors.http.call_with_policy`)
 with the SDK's own retries off: the SDK would retry a POST on 5xx, which for
 ``/contacts/import`` can start a duplicate import, and it ignores ``x-sib-ratelimit-reset``.
 Our policy retries GETs and idempotent list removals on 5xx, any call on 429 (refused,
@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors._http import NotFoundError
 from connectors.brevo._base import NO_SDK_RETRIES
 from connectors.brevo.errors import AttributeConflictError
 from connectors.brevo.imports import ImportsMixin
@@ -34,6 +33,7 @@ from connectors.brevo.models import (
     SentEmail,
 )
 from connectors.brevo.webhooks import WebhooksMixin
+from connectors.http import NotFoundError
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Any
 from brevo.core.api_error import ApiError
 from brevo.core.parse_error import ParsingError
 
-from connectors._http import (
+from connectors.http import (
     AuthenticationError,
     ClientError,
     ConnectorError,
@@ -60,7 +60,7 @@ def _code_and_message(body: Any) -> tuple[str | None, str]:
 
 
 def convert_api_error(method: str, path: str) -> Callable[[Exception], ConnectorError | None]:
-    """A converter for :func:`connectors._http.call_with_policy`: SDK ApiError → ConnectorError."""
+    """A converter for :func:`connectors.http.call_with_policy`: SDK ApiError → ConnectorError."""
 
     def convert(exc: Exception) -> ConnectorError | None:
         if isinstance(exc, ParsingError):

@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from connectors._http import ClientError, NotFoundError, call_with_policy
 from connectors.brevo._base import NO_SDK_RETRIES, BrevoBase
 from connectors.brevo.errors import PROVIDER, ImportTooLargeError, ProcessTimeoutError
 from connectors.brevo.models import FINAL_STATUSES, ContactStates, ImportResult, ProcessReport, RejectedRow
 from connectors.brevo.payload import encoded_size, import_body, normalise_rows, type_problem
 from connectors.brevo.settings import IMPORT_BODY_HARD_LIMIT
+from connectors.http import ClientError, NotFoundError, call_with_policy
 
 log = logging.getLogger(__name__)
 

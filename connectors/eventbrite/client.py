@@ -18,17 +18,6 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from connectors._http import (
-    JSON,
-    CallStats,
-    ContinuationPaginator,
-    HttpClient,
-    RateLimiter,
-    ResponseValidationError,
-    RetryPolicy,
-    iter_pages,
-    shared_limiter,
-)
 from connectors.eventbrite.models import (
     Attendee,
     AttendeeExtract,
@@ -40,6 +29,17 @@ from connectors.eventbrite.models import (
     User,
 )
 from connectors.eventbrite.settings import EventbriteSettings
+from connectors.http import (
+    JSON,
+    CallStats,
+    ContinuationPaginator,
+    HttpClient,
+    RateLimiter,
+    ResponseValidationError,
+    RetryPolicy,
+    iter_pages,
+    shared_limiter,
+)
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, ServerError
+from connectors.http import AuthenticationError, ServerError
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from connectors._http import (
+from connectors.http import (
     CallStats,
     ClientError,
     HttpClient,

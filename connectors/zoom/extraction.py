@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Literal
 
-from connectors._http import NotFoundError
+from connectors.http import NotFoundError
 from connectors.zoom.folding import fold_participants
 from connectors.zoom.models import Attendance, Instance, Meeting, Registrant, RegistrationRecord, ZoomExtract
 

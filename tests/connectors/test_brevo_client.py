@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, NotFoundError, RetryPolicy, ServerError
 from connectors.brevo import (
     AttributeConflictError,
     BrevoClient,
@@ -22,6 +21,7 @@ from connectors.brevo import (
     import_body,
     import_row,
 )
+from connectors.http import AuthenticationError, NotFoundError, RetryPolicy, ServerError
 from sandbox.brevo_twin import API_KEY, FAULT_RESET_SECONDS, MASTER_LIST_NAME, BrevoState
 from sandbox.framework import RunningSandbox, new_context
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.http import (
     AuthenticationError,
     ClientError,
     ContinuationPaginator,

@@ -13,9 +13,9 @@ from datetime import date
 
 import pytest
 
-from connectors._http import HttpClient, RateLimiter, RateLimitError, WaitCapReached
-from connectors._waits import WaitSettings, run_logger
 from connectors.eventbrite.client import eventbrite_retry
+from connectors.http import HttpClient, RateLimiter, RateLimitError, WaitCapReached
+from connectors.http.waits import WaitSettings, run_logger
 from sandbox.framework import RunningSandbox, new_context
 from tasks.eventbrite import extract_eventbrite
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
+from connectors.http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
 from connectors.zoom import (
     PLAN_BUDGETS,
     ZoomClient,

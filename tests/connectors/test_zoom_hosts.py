@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from connectors._http import NotFoundError, RetryPolicy
+from connectors.http import NotFoundError, RetryPolicy
 from connectors.registry import CheckStatus, check_integration, get_integration
 from connectors.zoom import Participant, Registrant, ZoomClient, ZoomS2SAuth, fold_participants
 from sandbox import zoom_twin

@@ -3,10 +3,10 @@
 Order, and why:
 
 1. **The run's allowance first.** Waits on a provider's rate limit add up in the client's
-   :class:`~connectors._http.CallStats` (one client per provider per extraction). A wait that
+   :class:`~connectors.http.CallStats` (one client per provider per extraction). A wait that
    would take the total past the provider's cap (``ENGARDE_MAX_RATE_LIMIT_WAIT``, or its entry
    in ``ENGARDE_MAX_RATE_LIMIT_WAIT_PER_PROVIDER``) is not waited:
-   :class:`~connectors._http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
+   :class:`~connectors.http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
    extraction returns an incomplete source whose checkpoint does not advance.
 2. **Then a long wait is announced** (at least :data:`LONG_WAIT_SECONDS`; a warning on a rate limit,
    INFO before retrying an error) naming the
