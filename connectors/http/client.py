@@ -9,27 +9,16 @@ provider, method, path, status and request id.
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
-from connectors.http.errors import (
-    AuthenticationError,
-    ClientError,
-    ConnectorError,
-    NotFoundError,
-    RateLimitError,
-    ResponseValidationError,
-    ServerError,
-)
+from connectors.http.errors import ResponseValidationError
 from connectors.http.limiter import RateLimiter
-from connectors.http.retry import IDEMPOTENT_METHODS, CallStats, RetryPolicy, bounded_wait, parse_retry_after
-
-log = logging.getLogger("connectors.http")
+from connectors.http.retry import CallStats, RetryPolicy, call_with_policy
+from connectors.http.status import status_error
 
 JSON = Any
 
@@ -134,66 +123,43 @@ class HttpClient:
         POST the provider treats idempotently. Raises a :class:`ConnectorError` subclass.
         """
         method = method.upper()
-        safe = idempotent if idempotent is not None else method in IDEMPOTENT_METHODS
-        policy = self.retry
-        started = time.monotonic()
-        attempt = 0
-        rate_waits = 0
-        while True:
-            attempt += 1
-            if self.limiter is not None:
-                await self.limiter.acquire()
-            self.stats.requests += 1
-            self.stats.by_path[path] = self.stats.by_path.get(path, 0) + 1
-            delay: float | None
-            failure: ConnectorError
-            try:
-                response = await self._client.request(
-                    method,
-                    self.url(path),
-                    params=_clean(params),
-                    json=json,
-                    data=data,
-                    headers={**self._headers, **(headers or {})},
-                    auth=auth or self._auth or httpx.USE_CLIENT_DEFAULT,
-                )
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                # Nothing reached the server: always safe to retry.
-                failure = ServerError(
-                    f"could not connect ({type(exc).__name__})",
-                    provider=self.provider,
-                    method=method,
-                    path=path,
-                )
-                delay = policy.backoff(attempt, self._rng)
-            except httpx.TransportError as exc:
-                failure = ServerError(
-                    f"connection failed mid-request ({type(exc).__name__})",
-                    provider=self.provider,
-                    method=method,
-                    path=path,
-                )
-                delay = policy.backoff(attempt, self._rng) if safe else None
-            else:
-                if response.is_success:
-                    return response
-                failure = self._error_for(response, method, path)
-                delay = self._retry_delay(response, attempt, rate_waits, safe)
-                if response.status_code == 429:
-                    self.stats.rate_limited += 1
-                    if parse_retry_after(response.headers) is None:
-                        rate_waits += 1
-            elapsed = time.monotonic() - started
-            if delay is None or attempt >= policy.max_attempts + rate_waits:
-                raise failure
-            if elapsed + delay > policy.max_total_seconds:
-                if isinstance(failure, RateLimitError):
-                    failure.retry_after = delay
-                raise failure
-            bounded_wait(failure, delay, self.stats, self.provider)
-            self.stats.retries += 1
-            log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempt + 1)
-            await self._sleep(delay)
+
+        async def send() -> httpx.Response:
+            response = await self._client.request(
+                method,
+                self.url(path),
+                params=_clean(params),
+                json=json,
+                data=data,
+                headers={**self._headers, **(headers or {})},
+                auth=auth or self._auth or httpx.USE_CLIENT_DEFAULT,
+            )
+            if response.is_success:
+                return response
+            code, message = self._error_parser(response)
+            raise status_error(
+                response.status_code,
+                message,
+                provider=self.provider,
+                method=method,
+                path=path,
+                headers=response.headers,
+                code=code,
+                auth_codes=self._auth_error_codes,
+            )
+
+        return await call_with_policy(
+            send,
+            provider=self.provider,
+            method=method,
+            path=path,
+            policy=self.retry,
+            idempotent=idempotent,
+            limiter=self.limiter,
+            stats=self.stats,
+            sleep=self._sleep,
+            rng=self._rng,
+        )
 
     async def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> JSON:
         """GET ``path`` and decode its JSON body (ResponseValidationError when it is not JSON)."""
@@ -213,55 +179,6 @@ class HttpClient:
                 path=path,
                 status=response.status_code,
             ) from exc
-
-    def _retry_delay(
-        self, response: httpx.Response, attempt: int, rate_waits: int, safe: bool
-    ) -> float | None:
-        status = response.status_code
-        if status not in self.retry.retry_statuses:
-            return None
-        if status == 429:
-            # A 429 means the request was refused, not performed: safe to retry for any method.
-            hinted = parse_retry_after(response.headers)
-            if hinted is not None:
-                return hinted + self._rng.random() * 0.1
-            if rate_waits >= self.retry.max_rate_limit_waits:
-                return None
-            return self.retry.rate_limit_wait(rate_waits + 1, self._rng)
-        if not safe:
-            return None
-        hinted = parse_retry_after(response.headers)
-        return hinted if hinted is not None else self.retry.backoff(attempt, self._rng)
-
-    def _error_for(self, response: httpx.Response, method: str, path: str) -> ConnectorError:
-        code, message = self._error_parser(response)
-        status = response.status_code
-        kw: dict[str, Any] = {
-            "provider": self.provider,
-            "method": method,
-            "path": path,
-            "status": status,
-            "request_id": _request_id(response.headers),
-            "code": code,
-        }
-        if status in (401, 403) or (code is not None and code in self._auth_error_codes):
-            return AuthenticationError(message or "not authorized", **kw)
-        if status == 404:
-            return NotFoundError(message or "not found", **kw)
-        if status == 429:
-            return RateLimitError(
-                message or "rate limit reached", retry_after=parse_retry_after(response.headers), **kw
-            )
-        if status >= 500:
-            return ServerError(message or "server error", **kw)
-        return ClientError(message or "request refused", **kw)
-
-
-def _request_id(headers: httpx.Headers) -> str | None:
-    for name in ("x-request-id", "request-id", "x-zm-trackingid", "x-eventbrite-request-id", "cf-ray"):
-        if value := headers.get(name):
-            return str(value)
-    return None
 
 
 def _clean(params: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -6,8 +6,6 @@ the provider's error code and request id.
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class ConnectorError(Exception):
     """A call to an outside service failed; says which call and why, in plain words."""
@@ -22,6 +20,7 @@ class ConnectorError(Exception):
         status: int | None = None,
         request_id: str | None = None,
         code: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         self.message = message
         self.provider = provider
@@ -30,6 +29,10 @@ class ConnectorError(Exception):
         self.status = status
         self.request_id = request_id
         self.code = code
+        #: Seconds the provider asked to wait before trying again (``Retry-After``), if it said.
+        self.retry_after = retry_after
+        #: Attempts made before giving up (set by the retry loop).
+        self.attempts = 1
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -50,10 +53,6 @@ class NotFoundError(ConnectorError):
 
 class RateLimitError(ConnectorError):
     """The provider's rate limit was hit and waiting would exceed the retry budget."""
-
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, **kw)
 
 
 class WaitCapReached(RateLimitError):

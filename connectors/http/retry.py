@@ -1,23 +1,25 @@
-"""The retry policy: which failures are retried, how long to wait, and the one retry loop.
+"""The retry policy and the one retry loop, used by raw HTTP and by SDK calls alike.
 
 Connect errors, timeouts, 408/429/5xx; honours ``Retry-After`` (seconds, HTTP date or ISO
-datetime) and the vendors' reset headers; capped exponential backoff with jitter; bounded in
-attempts and in total time; a 429 without any hint waits by the provider's known rate-limit
-window; never retries a non-idempotent request unless the caller says it is safe (a connect
-error, where nothing was sent, is always safe). Long waits are logged and one run's rate-limit
-waiting is capped per provider (:mod:`connectors.http.waits`).
+datetime) and the vendors' reset headers (:mod:`connectors.http.status`); capped exponential
+backoff with jitter; bounded in attempts and in total time; a 429 without any hint waits by
+the provider's known rate-limit window; never retries a non-idempotent request unless the
+caller says it is safe (a connect error, where nothing was sent, is always safe). Long waits
+are logged and one run's rate-limit waiting is capped per provider (:mod:`connectors.http.waits`).
+
+:func:`call_with_policy` is the loop: :class:`~connectors.http.HttpClient` runs each request
+through it, and SDK-based connectors (Brevo, Claude) run each SDK call through it with the
+SDK's own retries off.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import httpx
@@ -29,53 +31,12 @@ from connectors.http.waits import before_wait
 log = logging.getLogger("connectors.http")
 
 T = TypeVar("T")
-
+#: Maps an exception a call raised to a :class:`ConnectorError`, or None to let it propagate.
+Convert = Callable[[Exception], ConnectorError | None]
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 529})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-
-
-def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
-    """Seconds to wait according to the response headers, or None when they give no hint.
-
-    Understands ``Retry-After`` as seconds, as an HTTP date or as an ISO-8601 datetime
-    (Zoom's daily limit), ``retry-after-ms``, and reset headers counting seconds
-    (``x-sib-ratelimit-reset`` for Brevo, ``X-RateLimit-Reset`` as seconds or epoch).
-    """
-    now = time.time() if now is None else now
-    lower = {k.lower(): v for k, v in headers.items()}
-    if (ms := lower.get("retry-after-ms")) is not None:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    if (value := lower.get("retry-after")) is not None:
-        value = value.strip()
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            pass
-        moment: datetime | None = None
-        try:
-            moment = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                moment = None
-        if moment is not None:
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
-            return max(0.0, moment.timestamp() - now)
-    for name in ("x-sib-ratelimit-reset", "x-ratelimit-reset"):
-        if (value := lower.get(name)) is not None:
-            try:
-                number = float(value)
-            except ValueError:
-                continue
-            # Large values are epoch seconds, small ones a countdown.
-            return max(0.0, number - now) if number > 1_000_000_000 else max(0.0, number)
-    return None
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 @dataclass(frozen=True)
@@ -84,7 +45,10 @@ class RetryPolicy:
 
     ``rate_limit_window`` is the provider's known window for a 429 that carries no
     hint: waits grow from an eighth of it to the whole window, so an extraction
-    survives a full window instead of giving up after a few short backoffs.
+    survives a full window instead of giving up after a few short backoffs. None: the
+    provider has no known window (Anthropic), such a 429 backs off like an error and
+    counts as an attempt. A hinted wait (``Retry-After``) is cut to ``max_hinted_wait``
+    when set, and gets up to ``hint_jitter`` seconds added.
     """
 
     max_attempts: int = 6
@@ -92,19 +56,28 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 60.0
     jitter: float = 0.2
-    rate_limit_window: float = 60.0
+    rate_limit_window: float | None = 60.0
     max_rate_limit_waits: int = 6
     retry_statuses: frozenset[int] = RETRY_STATUSES
+    max_hinted_wait: float | None = None
+    hint_jitter: float = 0.1
 
     def backoff(self, attempt: int, rng: random.Random) -> float:
-        """Capped exponential backoff with jitter for retry number ``attempt`` (1-based)."""
+        """Exponential backoff with jitter for retry number ``attempt`` (1-based), never over ``max_delay``."""
         raw = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return raw * (1 + self.jitter * (2 * rng.random() - 1))
+        return min(self.max_delay, raw * (1 + self.jitter * (2 * rng.random() - 1)))
 
     def rate_limit_wait(self, wait_number: int, rng: random.Random) -> float:
         """Wait for the ``wait_number``-th 429 without a hint (1-based)."""
-        raw = min(self.rate_limit_window, self.rate_limit_window / 8 * 2.0 ** (wait_number - 1))
+        window = self.rate_limit_window if self.rate_limit_window is not None else self.max_delay
+        raw = min(window, window / 8 * 2.0 ** (wait_number - 1))
         return raw * (1 + self.jitter * rng.random())
+
+    def hinted(self, seconds: float, rng: random.Random) -> float:
+        """The wait for a provider's ``Retry-After`` of ``seconds`` (capped, with a little jitter)."""
+        if self.max_hinted_wait is not None:
+            seconds = min(seconds, self.max_hinted_wait)
+        return seconds + rng.random() * self.hint_jitter
 
 
 @dataclass
@@ -117,6 +90,11 @@ class CallStats:
     #: Seconds waited on rate limits so far (bounded per provider, see :mod:`connectors.http.waits`).
     waited: float = 0.0
     by_path: dict[str, int] = field(default_factory=dict)
+
+    def sent(self, path: str) -> None:
+        """Count one request (attempt) to ``path``."""
+        self.requests += 1
+        self.by_path[path] = self.by_path.get(path, 0) + 1
 
 
 def bounded_wait(failure: ConnectorError, delay: float, stats: CallStats, provider: str) -> None:
@@ -133,85 +111,118 @@ def bounded_wait(failure: ConnectorError, delay: float, stats: CallStats, provid
 # --------------------------------------------------------------------------- calls through an SDK
 
 
+@dataclass
+class _Attempts:
+    """One logical call's progress through the policy."""
+
+    policy: RetryPolicy
+    safe: bool
+    rng: random.Random
+    started: float = field(default_factory=time.monotonic)
+    number: int = 0
+    rate_waits: int = 0
+
+    def delay(self, failure: ConnectorError, *, sent: bool) -> float | None:
+        """Seconds to wait before the next attempt after ``failure``, or None to give up."""
+        policy = self.policy
+        if isinstance(failure, RateLimitError):
+            # A 429 means the request was refused, not performed: safe to retry for any method.
+            if failure.retry_after is not None:
+                return policy.hinted(failure.retry_after, self.rng)
+            if policy.rate_limit_window is None:
+                return policy.backoff(self.number, self.rng)
+            if self.rate_waits >= policy.max_rate_limit_waits:
+                return None
+            self.rate_waits += 1
+            return policy.rate_limit_wait(self.rate_waits, self.rng)
+        unanswered = failure.status is None and isinstance(failure, ServerError)
+        if not unanswered and (failure.status == 429 or failure.status not in policy.retry_statuses):
+            return None
+        if sent and not self.safe:
+            return None
+        if failure.retry_after is not None:
+            return policy.hinted(failure.retry_after, self.rng)
+        return policy.backoff(self.number, self.rng)
+
+    def give_up(self, failure: ConnectorError, delay: float) -> bool:
+        """Whether to raise ``failure`` rather than wait ``delay`` s: out of attempts or of time.
+
+        Out of time on a rate limit, the error's ``retry_after`` says how long the wait would have been.
+        """
+        if self.number >= self.policy.max_attempts + self.rate_waits:
+            return True
+        if time.monotonic() - self.started + delay <= self.policy.max_total_seconds:
+            return False
+        if isinstance(failure, RateLimitError):
+            failure.retry_after = delay
+        return True
+
+
+def _failure(
+    exc: Exception, convert: Convert | None, provider: str, method: str, path: str
+) -> tuple[ConnectorError, bool] | None:
+    """``exc`` as a :class:`ConnectorError`, and whether the request may have reached the provider."""
+    if isinstance(exc, ConnectorError):
+        return exc, True
+    if isinstance(exc, _NOT_SENT):
+        message = f"could not connect ({type(exc).__name__})"
+        return ServerError(message, provider=provider, method=method, path=path), False
+    if isinstance(exc, httpx.TransportError):
+        message = f"connection failed mid-request ({type(exc).__name__})"
+        return ServerError(message, provider=provider, method=method, path=path), True
+    converted = convert(exc) if convert is not None else None
+    return None if converted is None else (converted, True)
+
+
 async def call_with_policy(
     call: Callable[[], Awaitable[T]],
     *,
     provider: str,
     method: str,
     path: str,
-    convert: Callable[[Exception], ConnectorError | None],
     policy: RetryPolicy,
+    convert: Convert | None = None,
     idempotent: bool | None = None,
     limiter: RateLimiter | None = None,
     stats: CallStats | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     rng: random.Random | None = None,
 ) -> T:
-    """Run ``call`` (a factory making one attempt, e.g. one SDK call) under ``policy``.
+    """Run ``call`` (a factory making one attempt: one HTTP request, one SDK call) under ``policy``.
 
-    For SDK-based connectors (Brevo) whose SDK owns the HTTP request: turn the SDK's own
-    retries off and let this decide, with the same rules as :meth:`HttpClient.request`.
-    ``convert`` maps the SDK's exceptions to :class:`ConnectorError` (return None for an
-    exception it does not know: it propagates unchanged). Connect errors are always
-    retried; other transport errors, 408 and 5xx only when the call is idempotent
-    (``idempotent`` defaults from ``method``); a 429 is always retried, waiting
-    ``RateLimitError.retry_after`` when the provider gave a hint, else the policy's
-    rate-limit waits. ``stats`` counts requests, retries and 429s under ``path``.
+    A :class:`ConnectorError` the call raises is the failure as is; ``convert`` maps other
+    exceptions (an SDK's) to one, or returns None to let them propagate unchanged. Connect
+    errors are always retried; other transport errors, 408 and 5xx only when the call is
+    idempotent (``idempotent`` defaults from ``method``); a 429 is always retried, waiting its
+    ``retry_after`` when the provider gave one, else the policy's rate-limit waits. ``stats``
+    counts requests, retries and 429s under ``path`` and bounds the run's rate-limit waiting.
+    The error finally raised carries the number of ``attempts`` made.
     """
-    rng = rng or random.Random()
     safe = idempotent if idempotent is not None else method.upper() in IDEMPOTENT_METHODS
-    started = time.monotonic()
-    attempt = 0
-    rate_waits = 0
+    attempts = _Attempts(policy, safe, rng or random.Random())
     while True:
-        attempt += 1
+        attempts.number += 1
         if limiter is not None:
             await limiter.acquire()
         if stats is not None:
-            stats.requests += 1
-            stats.by_path[path] = stats.by_path.get(path, 0) + 1
-        delay: float | None
+            stats.sent(path)
         try:
             return await call()
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            failure: ConnectorError = ServerError(
-                f"could not connect ({type(exc).__name__})", provider=provider, method=method, path=path
-            )
-            delay = policy.backoff(attempt, rng)
-        except httpx.TransportError as exc:
-            failure = ServerError(
-                f"connection failed mid-request ({type(exc).__name__})",
-                provider=provider,
-                method=method,
-                path=path,
-            )
-            delay = policy.backoff(attempt, rng) if safe else None
         except Exception as exc:
-            converted = convert(exc)
-            if converted is None:
+            found = _failure(exc, convert, provider, method, path)
+            if found is None:
                 raise
-            failure = converted
-            delay = None
-            if isinstance(failure, RateLimitError):
-                if stats is not None:
-                    stats.rate_limited += 1
-                if failure.retry_after is not None:
-                    delay = failure.retry_after + rng.random() * 0.1
-                elif rate_waits < policy.max_rate_limit_waits:
-                    rate_waits += 1
-                    delay = policy.rate_limit_wait(rate_waits, rng)
-            elif safe and failure.status is not None and failure.status in policy.retry_statuses:
-                delay = policy.backoff(attempt, rng)
-            if delay is None:
+            failure, sent = found
+            failure.attempts = attempts.number
+            if isinstance(failure, RateLimitError) and stats is not None:
+                stats.rate_limited += 1
+            delay = attempts.delay(failure, sent=sent)
+            if delay is None or attempts.give_up(failure, delay):
+                if failure is exc:
+                    raise
                 raise failure from exc
-        if delay is None or attempt >= policy.max_attempts + rate_waits:
-            raise failure
-        if time.monotonic() - started + delay > policy.max_total_seconds:
-            if isinstance(failure, RateLimitError):
-                failure.retry_after = delay
-            raise failure
         if stats is not None:
             bounded_wait(failure, delay, stats, provider)
             stats.retries += 1
-        log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempt + 1)
+        log.info("%s; retrying in %.1f s (attempt %d)", failure, delay, attempts.number + 1)
         await sleep(delay)
