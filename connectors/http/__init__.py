@@ -1,6 +1,7 @@
 """The one HTTP mechanism every connector uses; import its public names from here.
 
 - :mod:`~connectors.http.errors`: the error tree (:class:`ConnectorError` and its subclasses).
+- :mod:`~connectors.http.status`: the one HTTP status → error class mapping, ``Retry-After`` hints.
 - :mod:`~connectors.http.retry`: :class:`RetryPolicy` and the one retry loop
   (:func:`call_with_policy`), used by raw HTTP and by SDK calls alike.
 - :mod:`~connectors.http.limiter`: per-provider request budgets (:class:`RateLimiter`).
@@ -35,10 +36,12 @@ from connectors.http.retry import (
     IDEMPOTENT_METHODS,
     RETRY_STATUSES,
     CallStats,
+    Convert,
     RetryPolicy,
     call_with_policy,
-    parse_retry_after,
 )
+from connectors.http.status import error_class, parse_retry_after, request_id, status_error
+from connectors.http.waits import WaitSettings, log_waits_with, wait_logger
 
 __all__ = [
     "IDEMPOTENT_METHODS",
@@ -50,6 +53,7 @@ __all__ = [
     "ClientError",
     "ConnectorError",
     "ContinuationPaginator",
+    "Convert",
     "ErrorParser",
     "HttpClient",
     "NextPageTokenPaginator",
@@ -64,10 +68,16 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "WaitCapReached",
+    "WaitSettings",
     "call_with_policy",
     "default_error_parser",
+    "error_class",
     "iter_pages",
+    "log_waits_with",
     "parse_retry_after",
+    "request_id",
     "share_budgets",
     "shared_limiter",
+    "status_error",
+    "wait_logger",
 ]
