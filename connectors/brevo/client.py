@@ -32,6 +32,7 @@ from connectors.brevo.models import (
     ContactStates,
     SentEmail,
 )
+from connectors.brevo.payload import is_blocklist_field
 from connectors.brevo.webhooks import WebhooksMixin
 from connectors.http import NotFoundError
 
@@ -78,6 +79,10 @@ class BrevoClient(ImportsMixin, ListsMixin, WebhooksMixin):
         for name, kind in spec.items():
             if kind not in ("text", "date", "float", "boolean"):
                 raise ValueError(f"attribute {name!r}: type {kind!r} is not one of text/date/float/boolean")
+            if is_blocklist_field(name):
+                raise ValueError(
+                    f"attribute {name!r} is a blocklist field: this project never writes consent"
+                )
             wanted[name.strip().upper()] = kind
         have = {a.name.upper(): a for a in await self.get_attributes()}
         conflicts = {
@@ -155,14 +160,6 @@ class BrevoClient(ImportsMixin, ListsMixin, WebhooksMixin):
             contacts_read=len(contacts),
             api_calls=self.stats.requests - before,
         )
-
-    async def get_blocked_emails(self) -> frozenset[str]:
-        """Blocklisted emails (lower-case), via :meth:`get_contact_states`."""
-        return (await self.get_contact_states()).blocklisted
-
-    async def get_list_unsubscribed(self, list_id: int) -> frozenset[str]:
-        """Emails unsubscribed from ``list_id`` (lower-case), via :meth:`get_contact_states`."""
-        return (await self.get_contact_states()).unsubscribed_from(list_id)
 
     async def get_contacts(self, *, modified_since: str | None = None) -> list[Contact]:
         """All contacts (optionally only those modified since), oldest first, 1000 per call."""
