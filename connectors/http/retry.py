@@ -108,7 +108,7 @@ def bounded_wait(failure: ConnectorError, delay: float, stats: CallStats, provid
         ) from failure
 
 
-# --------------------------------------------------------------------------- calls through an SDK
+# --------------------------------------------------------------------------- the loop
 
 
 @dataclass
