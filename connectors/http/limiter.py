@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from connectors.http.waits import announce
@@ -20,11 +20,13 @@ class RateLimiter:
     """Request budgets (``(count, seconds)`` pairs) that every caller awaits before a request.
 
     A sliding-window log per budget: a request may go when, in every budget, fewer than
-    ``count`` requests were sent in the last ``seconds``.
+    ``count`` requests were sent in the last ``seconds``. ``clock`` and ``sleep`` are the
+    injectable time (tests).
     """
 
     budgets: Sequence[tuple[int, float]]
     clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     _sent: list[deque[float]] = field(init=False, repr=False)
     _lock: asyncio.Lock | None = field(default=None, init=False, repr=False)
 
@@ -47,7 +49,7 @@ class RateLimiter:
         async with self._lock:
             while (wait := self._delay(self.clock())) > 0:
                 announce("request budget", wait, f"{_budgets_text(self.budgets)} used up")
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
             now = self.clock()
             for sent in self._sent:
                 sent.append(now)

@@ -91,16 +91,13 @@ async def test_the_extraction_is_left_incomplete_for_the_next_run(
     assert any("read next run" in note for note in extract.notes)
 
 
-def test_a_long_wait_for_the_request_budget_is_announced(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_long_wait_for_the_request_budget_is_announced(caplog: pytest.LogCaptureFixture) -> None:
     now = [1000.0]
 
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    limiter = RateLimiter([(1, 120.0)], clock=lambda: now[0])
-    monkeypatch.setattr(asyncio, "sleep", sleep)
+    limiter = RateLimiter([(1, 120.0)], clock=lambda: now[0], sleep=sleep)
 
     async def twice() -> None:
         await limiter.acquire()
