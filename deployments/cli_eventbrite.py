@@ -85,8 +85,8 @@ def exchange(
     block_name: Annotated[str, typer.Option(help="Name of the Prefect Secret block.")] = DEFAULT_BLOCK,
 ) -> None:
     """Exchange CODE for an access token and store it; the token itself is never shown."""
-    from connectors._http import ConnectorError
     from connectors.eventbrite import EventbriteSettings, exchange_code
+    from connectors.http import ConnectorError
 
     if not prefect_secret:
         # Check the destination before spending the single-use code.

@@ -23,7 +23,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "connectors.zoom:ZoomSettings",
     "connectors.brevo:BrevoSettings",
     "connectors.claude:ClaudeSettings",
-    "connectors._waits:WaitSettings",
+    "connectors.http.waits:WaitSettings",
     "webhooks.settings:ReceiverSettings",
     "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",

@@ -20,8 +20,8 @@ from prefect.exceptions import MissingContextError
 from prefect.logging import get_run_logger
 from sqlalchemy import Engine
 
-from connectors._http import AuthenticationError, ConnectorError
 from connectors.easyappointments import EasyAppointmentsSettings
+from connectors.http import AuthenticationError, ConnectorError
 from insights.history import covered_after_read, history_state, joins_marker, plan_read
 from insights.models import History, Window
 from store.db import session_scope

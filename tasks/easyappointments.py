@@ -31,8 +31,8 @@ from audience.from_easyappointments import (
     in_utc_days,
 )
 from audience.schema import empty_interactions
-from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
+from connectors.http import AuthenticationError, ConnectorError, RetryPolicy
 from tasks.extraction import SourceExtract
 from tasks.retry_conditions import only_rate_limits
 

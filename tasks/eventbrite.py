@@ -15,8 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.from_eventbrite import eventbrite_interactions
 from audience.schema import empty_interactions
-from connectors._http import RateLimiter, RateLimitError
 from connectors.eventbrite import EventbriteClient, EventbriteSettings, eventbrite_limiter
+from connectors.http import RateLimiter, RateLimitError
 from tasks.extraction import SourceExtract
 from tasks.retry_conditions import unless_refused
 

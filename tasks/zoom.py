@@ -10,7 +10,7 @@ from prefect.exceptions import MissingContextError
 
 from audience.from_zoom import zoom_interactions
 from audience.schema import empty_interactions
-from connectors._http import RateLimitError
+from connectors.http import RateLimitError
 from connectors.zoom import ZoomClient, ZoomExtract, ZoomSettings
 from tasks.extraction import SourceExtract
 from tasks.retry_conditions import unless_refused

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors._http import RetryPolicy
+from connectors.http import RetryPolicy
 from connectors.zoom import ZoomS2SAuth
 from sandbox import zoom_twin
 from sandbox.framework import RunningSandbox, SandboxContext, new_context

@@ -10,19 +10,19 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.easyappointments import (
+    Appointment,
+    EasyAppointmentsClient,
+    EasyAppointmentsSettings,
+    parse_error,
+)
+from connectors.http import (
     AuthenticationError,
     NotFoundError,
     RateLimiter,
     RetryPolicy,
     ServerError,
     shared_limiter,
-)
-from connectors.easyappointments import (
-    Appointment,
-    EasyAppointmentsClient,
-    EasyAppointmentsSettings,
-    parse_error,
 )
 from sandbox.framework import RunningSandbox, SandboxContext
 from tests.connectors.conftest import module_sandbox

@@ -9,7 +9,14 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.eventbrite import (
+    EventbriteClient,
+    EventbriteSettings,
+    authorize_url,
+    eventbrite_limiter,
+    exchange_code,
+)
+from connectors.http import (
     AuthenticationError,
     ClientError,
     ContinuationPaginator,
@@ -18,13 +25,6 @@ from connectors._http import (
     RateLimitError,
     RetryPolicy,
     iter_pages,
-)
-from connectors.eventbrite import (
-    EventbriteClient,
-    EventbriteSettings,
-    authorize_url,
-    eventbrite_limiter,
-    exchange_code,
 )
 from sandbox import eventbrite_twin
 from sandbox.framework import RunningSandbox, SandboxContext

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from connectors._http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
+from connectors.http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
 from connectors.zoom import (
     PLAN_BUDGETS,
     ZoomClient,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from connectors._http import NotFoundError
+from connectors.http import NotFoundError
 from connectors.registry import CheckStatus, check_integration, get_integration
 from connectors.zoom import Participant, Registrant, ZoomClient, fold_participants
 from sandbox import zoom_twin
