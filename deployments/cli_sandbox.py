@@ -30,6 +30,12 @@ def serve(
         bool,
         typer.Option(help="Enforce the real API budgets per client (EasyAppointments 100/120 s, ...)."),
     ] = False,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            help="Test speed: loose Brevo budgets, imports done in a second (default: Brevo's real pace)."
+        ),
+    ] = False,
     env_file: Annotated[
         Path, typer.Option("--env-file", help="Write the variables pointing connectors at the sandbox here.")
     ] = DEFAULT_ENV_FILE,
@@ -41,12 +47,13 @@ def serve(
 
     from sandbox.framework import RunningSandbox, new_context
 
-    context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets)
+    context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets, fast=fast or None)
     sandbox = RunningSandbox(context, port=port).start()
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
     typer.echo(
-        f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults})"
+        f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults}, "
+        f"{'fast' if context.fast else 'real'} pace)"
     )
     typer.echo(f"environment written to {env_file}; use `engarde --env-file {env_file} ...`")
     try:

@@ -7,11 +7,11 @@ SDK's recorded stubs and the Swagger definition (shared/api-samples/brevo).
 What it models, and on what evidence:
 
 - **Import is asynchronous.** ``POST /contacts/import`` answers 202 ``{"processId"}``; the
-  process is ``queued``, then ``in_process`` on the first poll, then ``completed`` once
-  ``import_delay`` seconds passed or it was polled ``complete_after_polls`` times; only
-  then are contacts written. Its ``info.import`` holds URLs of CSV reports (SDK 5.1
-  ``GetProcessResponseInfoImport``: "URL to CSV file containing invalid email
-  addresses, or null if none"), served by the twin at ``/reports/{id}/{kind}.csv``.
+  process stays ``queued``, then ``in_process``, for as long as the twin's pace says
+  (:mod:`sandbox.brevo.pace`: real by default, tens of seconds; in a fast sandbox a second
+  poll completes it); only then are contacts written. Its ``info.import`` holds URLs of CSV
+  reports (SDK 5.1 ``GetProcessResponseInfoImport``: "URL to CSV file containing invalid
+  email addresses, or null if none"), served by the twin at ``/reports/{id}/{kind}.csv``.
 - **Unknown attributes are ignored** (API reference: "Any contact attribute that doesn't
   exist in your account will be ignored"). A value of the wrong type for an attribute
   (e.g. ``"soon"`` for a date) is not written and is counted in ``type_errors``.
@@ -41,10 +41,11 @@ What it models, and on what evidence:
 - **A list-unsubscribed contact is not re-added** to that list (not documented either
   way; the conservative reading), and the attempt is recorded as a consent violation.
 - **Limits:** import body > 10 MB → 413; add/remove > 150 → 400 ``out_of_range``;
-  ``GET /contacts`` limit > 1000, lists/folders limit > 50 → 400. Rate limits per tier
-  (``contacts``, ``unlisted``, ``smtp``) with ``x-sib-ratelimit-limit/remaining/reset`` on
-  every answer and a 429 without ``Retry-After`` when exceeded; defaults are generous,
-  tests tighten them through ``state.rate_limits``.
+  ``GET /contacts`` limit > 1000, lists/folders limit > 50 → 400. Rate budgets per tier with
+  ``x-sib-ratelimit-limit/remaining/reset`` on every answer and a 429 without ``Retry-After``
+  when exceeded: Brevo's real ones by default (10/s and 36,000/h on ``/contacts/*``, 100/h on
+  ``/processes``, ``/account``, ``/webhooks``), loose ones in a fast sandbox
+  (:mod:`sandbox.brevo.pace`); tests tighten them through ``state.rate_limits``.
 - **Adding/removing when nothing changes** → 400 ``invalid_parameter`` ("Contact already in
   list and/or does not exist"), as Brevo answers when every email of a call fails.
 
@@ -91,6 +92,7 @@ from sandbox.brevo import routes_imports as imports
 from sandbox.brevo import routes_lists as lists
 from sandbox.brevo import routes_mail as mail
 from sandbox.brevo.endpoint import Handler, Twin, endpoint
+from sandbox.brevo.pace import FAST, REAL
 from sandbox.brevo.shapes import FAULT_RESET_SECONDS, contact_json, too_many
 from sandbox.brevo.state import API_KEY, MASTER_LIST_NAME, SERVICE, BrevoState, seed_state
 from sandbox.brevo.validation import request_check
@@ -152,7 +154,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
     """The Brevo twin as an ASGI app (routes under ``/v3`` plus ``/reports`` downloads)."""
     state = ctx.state.get(SERVICE)
     if not isinstance(state, BrevoState):
-        state = ctx.state[SERVICE] = seed_state(ctx)
+        state = ctx.state[SERVICE] = seed_state(ctx, FAST if ctx.fast else REAL)
     ctx.stats_hooks[SERVICE] = state.stats
     twin = Twin(state=state, hooks=hooks_of(ctx.state), rng=ctx.rng)
     routes = [

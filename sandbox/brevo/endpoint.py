@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import random
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +48,7 @@ def rate(state: BrevoState, tier: str) -> tuple[bool, dict[str, str]]:
     Fixed windows, as Brevo's ``x-sib-ratelimit-reset`` describes them. The headers tell of
     the window with the fewest requests left, the one that refuses first.
     """
-    now = time.time()
+    now = state.clock()
     seen: list[tuple[str, float, int, int, int]] = []
     for window in TIER_WINDOWS.get(tier, (tier,)):
         if window in state.rate_limits:
@@ -61,6 +60,8 @@ def rate(state: BrevoState, tier: str) -> tuple[bool, dict[str, str]]:
     if not seen:
         return True, {}
     allowed = all(used < count for _, _, used, count, _ in seen)
+    if not allowed:
+        state.refused[tier] += 1
     for window, start, used, _, _ in seen:
         state._windows[window] = (start, used + allowed)
     _, _, used, count, reset = min(seen, key=lambda s: s[3] - s[2])

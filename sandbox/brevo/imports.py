@@ -1,8 +1,9 @@
 """The Brevo twin's import processes: from ``queued`` to ``completed`` (or ``failed``), and what they write.
 
-A process is ``queued`` when accepted, ``in_process`` once polled, and completes once
-``import_delay`` seconds passed or it was polled ``complete_after_polls`` times; only then are
-contacts written (rules in :mod:`sandbox.brevo_twin`'s docstring: unknown attributes ignored,
+A process is ``queued`` when accepted, ``in_process`` once ``import_queued`` seconds passed,
+and completes once ``import_delay`` seconds plus ``import_per_1000_rows`` per 1,000 rows passed
+(or, at the fast pace only, once it was polled ``complete_after_polls`` times; timings in
+:mod:`sandbox.brevo.pace`); only then are contacts written (rules in :mod:`sandbox.brevo_twin`'s docstring: unknown attributes ignored,
 empty values erase only with ``emptyContactsAttributes``, import never un-blocklists, a
 list-unsubscribed contact is not re-added). Every request first completes the imports that
 are due (:func:`tick`).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from typing import Any
 
 from sandbox.brevo.failures import FINAL, fail_if_drawn
@@ -98,7 +98,7 @@ def complete_import(state: BrevoState, process: dict[str, Any]) -> None:
     if fail_if_drawn(state.failed_share, process):
         return
     body = process.pop("body")
-    now = time.time()
+    now = state.clock()
     seen: set[str] = set()
     reports: dict[str, list[str]] = {k: [] for k in REPORT_KINDS}
     touched: dict[str, str] = {}
@@ -122,21 +122,27 @@ def complete_import(state: BrevoState, process: dict[str, Any]) -> None:
     process["completed_at"] = now
 
 
+def due_at(state: BrevoState, process: dict[str, Any]) -> float:
+    """When ``process`` completes: ``import_delay`` plus ``import_per_1000_rows`` per 1,000 rows."""
+    rows = int(process.get("rows", 0))
+    return float(process["created"]) + state.import_delay + state.import_per_1000_rows * rows / 1000
+
+
 def advance(state: BrevoState, process: dict[str, Any], *, polled: bool) -> None:
-    """Move ``process`` on: count the poll, complete it when due, else mark it ``in_process``."""
-    if process["status"] in FINAL:
-        return
+    """Move ``process`` on: count the poll, complete it when due, else ``in_process`` once queued long enough."""
     if polled:
         process["polls"] += 1
-    due = time.time() - process["created"] >= state.import_delay
-    if due or (state.complete_after_polls is not None and process["polls"] >= state.complete_after_polls):
+    if process["status"] in FINAL:
+        return
+    now = state.clock()
+    enough_polls = state.complete_after_polls is not None and process["polls"] >= state.complete_after_polls
+    if now >= due_at(state, process) or enough_polls:
         complete_import(state, process)
-    elif polled:
+    elif now - process["created"] >= state.import_queued:
         process["status"] = "in_process"
 
 
 def tick(state: BrevoState) -> None:
-    """Complete every import that is due (called before each request is answered)."""
+    """Move every unfinished import on (called before each request is answered)."""
     for process in list(state.processes.values()):
-        if process["status"] not in FINAL and time.time() - process["created"] >= state.import_delay:
-            complete_import(state, process)
+        advance(state, process, polled=False)

@@ -50,8 +50,9 @@ async def import_contacts(twin: Twin, _: Request, body: Any) -> Response:
         "id": process_id,
         "name": "IMPORTUSER",
         "status": "queued",
-        "created": time.time(),
+        "created": twin.state.clock(),
         "polls": 0,
+        "rows": len(body["jsonBody"]),
         "body": body,
     }
     await twin.hooks.reach("brevo.import.accepted")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +54,10 @@ class BrevoState:
     #: Polls after which an import completes whatever the time (None: only time counts).
     complete_after_polls: int | None = REAL.complete_after_polls
     master_list_id: int | None = None
+    #: Requests refused with 429 for being over a budget, per route tier.
+    refused: Counter[str] = field(default_factory=Counter)
+    #: The clock of rate windows and import timing (tests move it instead of waiting).
+    clock: Callable[[], float] = time.time
     _windows: dict[str, tuple[float, int]] = field(default_factory=dict)
     _next_id: Counter[str] = field(default_factory=Counter)
 
@@ -91,6 +97,7 @@ class BrevoState:
             "consent_violations": len(self.consent_violations),
             "blocklist_fields_received": len(self.forbidden_fields),
             "contacts_deleted": len(self.deleted),
+            "refused_over_budget": dict(self.refused),
         }
 
 
