@@ -12,6 +12,9 @@ What it models, and on what evidence:
   poll completes it); only then are contacts written. Its ``info.import`` holds URLs of CSV
   reports (SDK 5.1 ``GetProcessResponseInfoImport``: "URL to CSV file containing invalid
   email addresses, or null if none"), served by the twin at ``/reports/{id}/{kind}.csv``.
+- **Events on demand** (:mod:`sandbox.brevo.events`): ``POST /_sandbox/events`` changes the
+  contact as Brevo would (an unsubscribe or hard bounce blocklists it) and delivers the event
+  to the registered webhooks in Brevo's payload shape.
 - **Unknown attributes are ignored** (API reference: "Any contact attribute that doesn't
   exist in your account will be ignored"). A value of the wrong type for an attribute
   (e.g. ``"soon"`` for a date) is not written and is counted in ``type_errors``.
@@ -92,6 +95,7 @@ from sandbox.brevo import routes_imports as imports
 from sandbox.brevo import routes_lists as lists
 from sandbox.brevo import routes_mail as mail
 from sandbox.brevo.endpoint import Handler, Twin, endpoint
+from sandbox.brevo.events import events_endpoint
 from sandbox.brevo.pace import FAST, REAL
 from sandbox.brevo.shapes import FAULT_RESET_SECONDS, contact_json, too_many
 from sandbox.brevo.state import API_KEY, MASTER_LIST_NAME, SERVICE, BrevoState, seed_state
@@ -117,7 +121,7 @@ FAULTS = FaultProfile(
         {"code": "internal_error", "message": "Internal server error"}, status_code=500
     ),
     expired_token=None,  # Brevo API keys do not expire
-    exempt=("/reports/",),
+    exempt=("/reports/", "/_sandbox/"),
 )
 
 #: (method, path below /v3, rate tier, handler): every route the twin serves.
@@ -151,7 +155,7 @@ ROUTES: list[tuple[str, str, str, Handler]] = [
 
 
 def build_app(ctx: SandboxContext) -> Starlette:
-    """The Brevo twin as an ASGI app (routes under ``/v3`` plus ``/reports`` downloads)."""
+    """The Brevo twin as an ASGI app (routes under ``/v3``, ``/reports`` downloads, ``/_sandbox/events``)."""
     state = ctx.state.get(SERVICE)
     if not isinstance(state, BrevoState):
         state = ctx.state[SERVICE] = seed_state(ctx, FAST if ctx.fast else REAL)
@@ -164,6 +168,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
     routes.append(
         Route("/reports/{process_id:int}/{kind}.csv", imports.report_endpoint(state), methods=["GET"])
     )
+    routes.append(Route("/_sandbox/events", events_endpoint(state), methods=["POST"]))
     catch_all = endpoint(twin, "unlisted", unknown_route, request_check("", ""))
     routes.append(Route("/v3/{rest:path}", catch_all, methods=METHODS))
     return Starlette(routes=routes)
