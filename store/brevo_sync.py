@@ -10,10 +10,10 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import BrevoImportBatch, BrevoRejection, BrevoSyncRun, BrevoSyncState
+from store.upsert import insert_for
 
 _BATCH = 1_000
 
@@ -41,7 +41,6 @@ def record_pushed(
     if not rows:
         return
     now = datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _BATCH):
         values = [
             {
@@ -54,7 +53,7 @@ def record_pushed(
             }
             for email, digest in rows[start : start + _BATCH]
         ]
-        stmt = insert(BrevoSyncState).values(values)
+        stmt = insert_for(session, BrevoSyncState).values(values)
         keep_hash = stmt.excluded.payload_hash if rows[0][1] is not None else BrevoSyncState.payload_hash
         stmt = stmt.on_conflict_do_update(
             index_elements=["email", "list_id"],

@@ -13,11 +13,11 @@ from typing import Final
 
 import pandas as pd
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.connections import get_connection, save_connection
 from store.models import BrevoSyncState
+from store.upsert import insert_for
 
 #: ``payload_hash`` of an event-list row whose add was skipped (consent or unknown contact).
 SKIPPED: Final = "event-list:skipped"
@@ -98,7 +98,6 @@ def record_event_members(
     if not emails:
         return
     now = datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     digest = SKIPPED if skipped else None
     for start in range(0, len(emails), _BATCH):
         values = [
@@ -112,7 +111,7 @@ def record_event_members(
             }
             for email in emails[start : start + _BATCH]
         ]
-        stmt = insert(BrevoSyncState).values(values)
+        stmt = insert_for(session, BrevoSyncState).values(values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["email", "list_id"],
             set_={"payload_hash": digest, "on_list": on_list, "pushed_at": now, "run_id": run_id},

@@ -8,11 +8,11 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import ColumnElement, Select, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from audience.schema import INTERACTION_COLUMNS, coerce_interactions, empty_interactions
 from store.models import Interaction
+from store.upsert import insert_for
 
 _UPSERT_BATCH = 1_000
 _UPDATABLE = [c for c in INTERACTION_COLUMNS if c not in ("source", "source_id")]
@@ -36,10 +36,8 @@ def upsert_interactions(session: Session, frame: pd.DataFrame, *, now: datetime 
         return 0
     now = now or datetime.now(UTC)
     frame = coerce_interactions(frame).drop_duplicates(["source", "source_id"], keep="last")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     rows = _records(frame)
-    stmt = insert(Interaction)
+    stmt = insert_for(session, Interaction)
     stmt = stmt.on_conflict_do_update(
         index_elements=["source", "source_id"],
         set_={name: stmt.excluded[name] for name in [*_UPDATABLE, "updated_at"]},

@@ -17,10 +17,10 @@ import pandas as pd
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, MetaData, Table, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import PlatformConnection, PlatformUser
+from store.upsert import insert_for
 
 #: Column name -> dtype of the frame :func:`read_platform_users` returns.
 PLATFORM_USER_DTYPES: Final[dict[str, Any]] = {
@@ -111,9 +111,10 @@ def seed_platform_users(
     ]
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     before = session.query(PlatformUser).count()
-    session.execute(insert(PlatformUser).values(rows).on_conflict_do_nothing(index_elements=["email"]))
+    session.execute(
+        insert_for(session, PlatformUser).values(rows).on_conflict_do_nothing(index_elements=["email"])
+    )
     return session.query(PlatformUser).count() - before
 
 

@@ -20,11 +20,11 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from audience.invitations import TokenVerdict, hash_token, judge_token
 from store.models import PendingSignup, UserInvitation
+from store.upsert import insert_for
 
 QUEUE_STATUSES: Final = ("pending", "approved", "rejected", "invited")
 INVITATION_STATUSES: Final = (
@@ -109,9 +109,8 @@ def enqueue_signups(
         )
     if not rows:
         return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _CHUNK):
-        stmt = insert(PendingSignup).values(rows[start : start + _CHUNK])
+        stmt = insert_for(session, PendingSignup).values(rows[start : start + _CHUNK])
         session.execute(stmt.on_conflict_do_nothing(index_elements=["email"]))
     after = queued_emails(session)
     return sorted((after - before) & {r["email"] for r in rows})

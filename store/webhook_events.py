@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import WebhookEvent
+from store.upsert import insert_for
 
 PENDING = "pending"
 PROCESSED = "processed"
@@ -77,9 +77,8 @@ def insert_statement(dialect: str) -> Insert:
     """
     stmt = _STATEMENTS.get(dialect)
     if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
-            insert(WebhookEvent)
+            insert_for(dialect, WebhookEvent)
             .on_conflict_do_nothing(index_elements=["provider", "event_key"])
             .returning(WebhookEvent.provider, WebhookEvent.event_key)
         )
