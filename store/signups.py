@@ -26,17 +26,6 @@ from store.models import PendingSignup, UserInvitation
 from store.upsert import insert_for
 
 QUEUE_STATUSES: Final = ("pending", "approved", "rejected", "invited")
-INVITATION_STATUSES: Final = (
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "failed",
-    "bounced",
-    "blocked",
-    "accepted",
-    "expired",
-)
 #: Invitation statuses that still count as "this person was invited" (no new invitation is made).
 LIVE_INVITATION_STATUSES: Final = frozenset({"pending", "sending", "sent", "delivered", "accepted"})
 Decision = Literal["approved", "rejected"]

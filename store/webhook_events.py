@@ -114,20 +114,6 @@ def insert_deliveries(connection: Connection, *, rows: Sequence[NewDelivery]) ->
     return {(str(p), str(k)) for p, k in result.all()}
 
 
-def insert_delivery(
-    session: Session,
-    *,
-    provider: str,
-    event_key: str,
-    body: bytes,
-    headers: dict[str, str] | None = None,
-    received_at: datetime | None = None,
-) -> bool:
-    """Store one delivery unless its key is already stored; True when it was new."""
-    row = NewDelivery(provider, event_key, received_at or datetime.now(UTC), headers or {}, body)
-    return bool(insert_deliveries(session.connection(), rows=[row]))
-
-
 def _to_stored(row: WebhookEvent) -> StoredEvent:
     return StoredEvent(
         id=row.id,

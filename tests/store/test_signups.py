@@ -12,13 +12,9 @@ from sqlalchemy import Engine, create_engine, text
 from audience.invitations import TokenVerdict, hash_token, new_token
 from audience.signups import CANDIDATE_DTYPES
 from store import signups as repo
+from store.connections import get_connection, save_connection
 from store.db import session_scope
-from store.platform_users import (
-    get_connection,
-    read_platform_users,
-    save_connection,
-    seed_platform_users,
-)
+from store.platform_users import read_platform_users, seed_platform_users
 from tasks.redemption import redeem_invitation
 
 NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
