@@ -9,12 +9,13 @@ from prefect import get_run_logger, task
 
 from audience.event_lists import event_memberships, plan_event_lists
 from connectors.brevo import BrevoClient, BrevoSettings, ContactStates
+from store.brevo_sync import record_pushed
 from store.db import engine_for, session_scope
 from store.event_lists import (
+    SKIPPED,
     event_list_ids,
     forget_event_lists,
     load_event_list_state,
-    record_event_members,
     remember_event_lists,
 )
 from store.interactions import load_interactions
@@ -127,9 +128,20 @@ async def sync_event_lists(
             left_out = sorted(({r.email for r in change.skipped} | set(change.not_changed_emails)) - already)
             added = sorted(set(group["email"].astype(str)) - set(left_out))
             with session_scope(engine_for()) as session:
-                record_event_members(session, list_id=list_id, emails=added, on_list=True, run_id=run_id)
-                record_event_members(
-                    session, list_id=list_id, emails=left_out, on_list=False, skipped=True, run_id=run_id
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, None) for e in added],
+                    on_list=True,
+                    run_id=run_id,
+                    clear_hash=True,
+                )
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, SKIPPED) for e in left_out],
+                    on_list=False,
+                    run_id=run_id,
                 )
             result.added += change.changed
             result.skipped += len(left_out)
@@ -138,7 +150,14 @@ async def sync_event_lists(
             emails = group["email"].astype(str).tolist()
             change = await brevo.remove_from_list(list_id, emails)
             with session_scope(engine_for()) as session:
-                record_event_members(session, list_id=list_id, emails=emails, on_list=False, run_id=run_id)
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, None) for e in emails],
+                    on_list=False,
+                    run_id=run_id,
+                    clear_hash=True,
+                )
             result.removed += change.changed
         result.api_calls = brevo.stats.requests
     logger.info(

@@ -18,7 +18,7 @@ from sandbox.framework import RunningSandbox
 from store.db import make_engine, session_scope
 from store.interactions import load_interactions
 from store.migrate import upgrade
-from store.webhook_events import count_events, insert_delivery, select_events
+from store.webhook_events import NewDelivery, count_events, insert_deliveries, select_events
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 
@@ -54,13 +54,8 @@ def store(engine: Engine, payloads: list[Any], start: int = 0) -> None:
     with session_scope(engine) as session:
         for i, item in enumerate(payloads):
             body = item if isinstance(item, bytes) else json.dumps(item).encode()
-            insert_delivery(
-                session,
-                provider="poshvip",
-                event_key=dedupe_key(body),
-                body=body,
-                received_at=T0 + timedelta(minutes=start + i),
-            )
+            row = NewDelivery("poshvip", dedupe_key(body), T0 + timedelta(minutes=start + i), {}, body)
+            insert_deliveries(session.connection(), rows=[row])
 
 
 def statuses(engine: Engine) -> dict[str, str]:

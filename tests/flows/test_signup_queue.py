@@ -30,6 +30,7 @@ from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
 from store.migrate import upgrade
 from store.platform_users import seed_platform_users
+from tasks.redemption import redeem_invitation
 from tasks.signups import (
     InvitationSettings,
     PreparedInvitation,
@@ -244,9 +245,9 @@ async def test_approved_people_get_one_email_each_even_when_rerun(
         assert inv is not None and inv.token_hash == hash_token(token)
         assert inv.message_id == email["messageId"]
         assert inv.expires_at - inv.created_at == timedelta(days=14)
-        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
+        assert redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
     with session_scope(engine) as s:
-        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.USED
+        assert redeem_invitation(s, token=token).verdict is TokenVerdict.USED
 
 
 async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(
@@ -265,8 +266,8 @@ async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email
     with session_scope(engine) as s:
         invs = repo.invitations(s)
         assert len(invs) == 1 and invs[0].status == "sent"  # the same invitation, re-armed
-        assert repo.redeem_invitation(s, token=stored.token).verdict is TokenVerdict.UNKNOWN  # never sent
-        assert repo.redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
+        assert redeem_invitation(s, token=stored.token).verdict is TokenVerdict.UNKNOWN  # never sent
+        assert redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
 
 
 async def test_concurrent_invitation_passes_send_one_email_per_person(

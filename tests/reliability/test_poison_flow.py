@@ -22,7 +22,7 @@ from connectors.poshvip.adapter import map_event
 from flows.poshvip_events import poshvip_events
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.webhook_events import count_events, insert_delivery
+from store.webhook_events import NewDelivery, count_events, insert_deliveries
 from tests.reliability.test_poison import GOOD, envelopes, json_values
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -39,13 +39,8 @@ def store_bodies(url: str, bodies: list[bytes]) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         for i, body in enumerate(bodies):
-            insert_delivery(
-                session,
-                provider="poshvip",
-                event_key=f"{i}:{dedupe_key(body)}",
-                body=body,
-                received_at=T0 + timedelta(seconds=i),
-            )
+            row = NewDelivery("poshvip", f"{i}:{dedupe_key(body)}", T0 + timedelta(seconds=i), {}, body)
+            insert_deliveries(session.connection(), rows=[row])
     engine.dispose()
 
 
