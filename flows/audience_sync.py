@@ -13,26 +13,23 @@ from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.segments import SegmentThresholds
-from audience.windows import incremental_window
-from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
 from flows.failures import ParameterError, explains_failures
-from store.checkpoints import last_complete_end
-from store.db import engine_for, session_scope
 from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
 from tasks.audience_report import publish_audience_report
 from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
+from tasks.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
 from tasks.event_lists import (
     EventListResult,
     forget_deleted_event_lists,
     plan_event_list_sync,
     sync_event_lists,
 )
-from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
 from tasks.preflight import require_settings
 from tasks.run_locks import BREVO_LISTS_LOCK, IfBusy, RunBusy, RunLocks, checkpoint_lock
 from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
+from tasks.windows import DEFAULT_LOOKBACK_DAYS, changed_since_last_run, source_windows
 
 
 class AudienceSettings(BaseSettings):
@@ -41,7 +38,7 @@ class AudienceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENGARDE_", extra="ignore")
 
     lookback_days: int = Field(
-        default=7,
+        default=DEFAULT_LOOKBACK_DAYS,
         description="days before the last complete run's end that an incremental run reads again "
         "(catches late changes)",
     )
@@ -139,40 +136,12 @@ class AudienceSyncSummary(BaseModel):
         return "\n".join(lines)
 
 
-def _windows(
-    sources: list[str],
-    date_from: date | None,
-    date_to: date | None,
-    today: date,
-    settings: AudienceSettings,
-    database_url: str | None,
-) -> dict[str, tuple[date, date]]:
-    if date_from and date_to:
-        return dict.fromkeys(sources, (date_from, date_to))
-    out = {}
-    with session_scope(engine_for(database_url)) as session:
-        for source in sources:
-            start, end = incremental_window(
-                last_complete_end(session, source),
-                today,
-                lookback_days=settings.lookback_days,
-                initial_days=settings.initial_days,
-                horizon_days=settings.horizon_days,
-            )
-            out[source] = (date_from or start, date_to or end)
-    return out
-
-
 def _incremental_kw(source: str, date_from: date | None, settings: AudienceSettings) -> dict[str, Any]:
     """Eventbrite reads only what changed since the last complete run (minus the look-back)."""
     if source != "eventbrite" or date_from is not None:
         return {}
-    with session_scope(engine_for()) as session:
-        mark = last_complete_end(session, source)
-    if mark is None:
-        return {}
-    mark_start = datetime.combine(mark, datetime.min.time(), tzinfo=UTC)
-    return {"changed_since": changed_since_with_lookback(mark_start, settings.lookback_days)}
+    changed_since = changed_since_last_run(source, settings.lookback_days)
+    return {} if changed_since is None else {"changed_since": changed_since}
 
 
 async def _publish(
@@ -229,7 +198,15 @@ async def audience_sync(
     if unknown:
         raise ParameterError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
     require_settings(*chosen, *([] if dry_run else ["brevo"]))
-    windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
+    windows = source_windows(
+        chosen,
+        date_from,
+        date_to,
+        as_of.date(),
+        lookback_days=settings.lookback_days,
+        initial_days=settings.initial_days,
+        horizon_days=settings.horizon_days,
+    )
     try:
         async with RunLocks(if_busy=if_busy) as locks:
             if not dry_run:
@@ -314,7 +291,7 @@ async def _sync(
         raise
     finally:
         if not dry_run:
-            close_checkpoints(extracts, succeeded=error is None, error=error, database_url=None)
+            close_checkpoints(extracts, succeeded=error is None, error=error)
 
     api_calls: dict[str, int] = {e.source: e.api_calls for e in extracts}
     api_calls["brevo"] = push.api_calls + events.api_calls

@@ -11,14 +11,12 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
-from sqlalchemy import Engine
 
 from flows.failures import explains_failures
 from insights.facts import parse_analysis_types
 from insights.history import history_notes
 from insights.models import Window
 from insights.report import build_report, render_markdown, write_html
-from store.db import engine_for
 from tasks.booking_history import prepare_history
 from tasks.easyappointments import extract_easyappointments
 from tasks.insights import (
@@ -43,11 +41,11 @@ def default_window(date_from: date | None, date_to: date | None, *, today: date,
     return Window(date_from=start, date_to=end)
 
 
-async def refresh_bookings(engine: Engine, date_from: date, date_to: date) -> None:
+async def refresh_bookings(date_from: date, date_to: date) -> None:
     """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
     require_settings("easyappointments")
     extract = await extract_easyappointments(date_from, date_to)
-    written = store_bookings_task(engine, extract)
+    written = store_bookings_task(extract)
     get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
 
 
@@ -60,7 +58,6 @@ async def booking_insights(
     timezone: str = "UTC",
     refresh: bool = False,
     reports_dir: str = "reports",
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
     compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
@@ -74,10 +71,9 @@ async def booking_insights(
     window = default_window(date_from, date_to, today=now.date())
     types = parse_analysis_types(analysis_type)
     ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
-    engine = engine_for(database_url)
     previous = window.previous()
-    coverage = await prepare_history(engine, window, refresh=refresh, now=now)
-    bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
+    coverage = await prepare_history(window, refresh=refresh, now=now)
+    bookings, history = load_bookings_task(previous.date_from, window.date_to)
     sheet = compute_facts_task(
         bookings,
         window.date_from,
@@ -101,7 +97,7 @@ async def booking_insights(
     )
     path = write_html(report, Path(reports_dir))
     report = report.model_copy(update={"html_path": str(path)})
-    report_id = save_report_task(engine, report, analysis_type)
+    report_id = save_report_task(report, analysis_type)
     await acreate_markdown_artifact(
         markdown=render_markdown(report),
         key="booking-insights",

@@ -10,8 +10,6 @@ decision (who, when, why), invites the approved and syncs them to the master lis
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
@@ -20,45 +18,24 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.flow_runs import apause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import Engine
 
 from audience.signups import services_list
 from flows.failures import explains_failures
-from store import signups as repo
-from store.checkpoints import covers
-from store.db import make_engine, session_scope
-from store.migrate import ensure_migrated
+from tasks.invitations import InvitationReport, open_sender, send_invitations
 from tasks.secrets import resolve_secret_blocks
 from tasks.signups import (
-    InvitationReport,
-    TransactionalEmailSender,
+    Decision,
+    bookings_stored_for,
     enqueue,
     pending_signups,
     record_decisions,
     select_bookers,
-    send_invitations,
 )
 from tasks.sources import configured_sources
 
 log = logging.getLogger(__name__)
 DEFAULT_WINDOW_DAYS = 30
 AUTO_INVITE_ACTOR = "add-bookers-to-queue (auto_invite)"
-
-
-def open_engine() -> Engine:
-    """The project database (``DATABASE_URL``), refusing to run unmigrated."""
-    engine = make_engine()
-    ensure_migrated(engine)
-    return engine
-
-
-@asynccontextmanager
-async def open_sender() -> AsyncIterator[TransactionalEmailSender]:
-    """The Brevo client configured from the environment (``BREVO_*``), as an email sender."""
-    from connectors.brevo import BrevoClient, BrevoSettings
-
-    async with BrevoClient(BrevoSettings()) as client:
-        yield client
 
 
 async def sync_to_master_list(emails: list[str], *, dry_run: bool = False) -> dict[str, Any]:
@@ -120,7 +97,7 @@ class QueueRunSummary(BaseModel):
 
 
 async def read_bookers_if_missing(
-    engine: Engine, date_from: date, date_to: date
+    date_from: date, date_to: date
 ) -> tuple[Literal["store", "easyappointments"], str | None]:
     """Make sure the window's bookings are stored: read them from EasyAppointments unless a complete
     audience-sync window covers them (as ``booking-insights`` does with ``refresh``).
@@ -129,9 +106,8 @@ async def read_bookers_if_missing(
     what is missing and which command fills it. No checkpoint is recorded: audience-sync's own
     first run still reads its full history.
     """
-    with session_scope(engine) as session:
-        if covers(session, "easyappointments", date_from, date_to):
-            return "store", None
+    if bookings_stored_for(date_from, date_to):
+        return "store", None
     if "easyappointments" not in configured_sources():
         return "store", (
             f"no complete EasyAppointments sync covers {date_from} .. {date_to} and EASYAPPOINTMENTS_URL "
@@ -140,7 +116,7 @@ async def read_bookers_if_missing(
         )
     from flows.booking_insights import refresh_bookings  # the insights flow's own re-read
 
-    await refresh_bookings(engine, date_from, date_to)
+    await refresh_bookings(date_from, date_to)
     return "easyappointments", None
 
 
@@ -162,21 +138,20 @@ async def add_bookers_to_queue(
     resolve_secret_blocks()
     logger = get_run_logger()
     date_from, date_to = default_window(date_from, date_to)
-    engine = open_engine()
-    bookers_from, note = await read_bookers_if_missing(engine, date_from, date_to)
-    selection = select_bookers(engine, date_from, date_to)
+    bookers_from, note = await read_bookers_if_missing(date_from, date_to)
+    selection = select_bookers(date_from, date_to)
     candidates = selection.candidates
     report = InvitationReport()
     if auto_invite:
         # Open Brevo first: a configuration error then fails the run before anyone is approved.
         async with open_sender() as sender:
             inserted = enqueue(
-                engine, candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
+                candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
             )
             # Every approved person without an invitation, so earlier failed sends are retried too.
-            report = await send_invitations(engine, sender, invited_by=AUTO_INVITE_ACTOR)
+            report = await send_invitations(sender, invited_by=AUTO_INVITE_ACTOR)
     else:
-        inserted = enqueue(engine, candidates)
+        inserted = enqueue(candidates)
     excluded = {k: v for k, v in selection.counts.items() if k != "candidates"}
     summary = QueueRunSummary(
         date_from=date_from,
@@ -252,9 +227,9 @@ class SignupReview(RunInput):
             raise ValueError("reviewer is required")
         return value.strip()
 
-    def decisions(self) -> dict[str, tuple[repo.Decision, str | None]]:
+    def decisions(self) -> dict[str, tuple[Decision, str | None]]:
         """email -> (approved | rejected, note) for every person decided (``leave pending`` omitted)."""
-        out: dict[str, tuple[repo.Decision, str | None]] = {}
+        out: dict[str, tuple[Decision, str | None]] = {}
         for person in self.people:
             choice: Choice = person.decision
             if self.apply_to_all == "approve all":
@@ -326,8 +301,7 @@ async def review_signup_queue(
     """
     resolve_secret_blocks()
     logger = get_run_logger()
-    engine = open_engine()
-    pending = pending_signups(engine, limit=limit)
+    pending = pending_signups(limit=limit)
     if not pending:
         logger.info("the sign-up queue is empty: nothing to review")
         return ReviewSummary()
@@ -338,13 +312,11 @@ async def review_signup_queue(
     shown = {p["email"] for p in pending}
     decided = {e: d for e, d in review.decisions().items() if e in shown}
     summary = ReviewSummary(reviewer=review.reviewer, shown=len(pending))
-    groups: dict[tuple[repo.Decision, str | None], list[str]] = {}
+    groups: dict[tuple[Decision, str | None], list[str]] = {}
     for email, key in decided.items():
         groups.setdefault(key, []).append(email)
     for (decision, note), emails in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        result = record_decisions(
-            engine, emails=emails, decision=decision, decided_by=review.reviewer, note=note
-        )
+        result = record_decisions(emails=emails, decision=decision, decided_by=review.reviewer, note=note)
         (summary.approved if decision == "approved" else summary.rejected).extend(result.decided)
     summary.approved.sort()
     summary.rejected.sort()
@@ -353,7 +325,7 @@ async def review_signup_queue(
     if summary.approved and send_invitations_now:
         async with open_sender() as sender:
             # Every approved person without an invitation, so earlier failed sends are retried too.
-            report = await send_invitations(engine, sender, invited_by=review.reviewer)
+            report = await send_invitations(sender, invited_by=review.reviewer)
         summary.invitations = report.counts
     touched = sorted(set(summary.approved) | {o.email for o in report.outcomes})
     summary.master_list = await sync_to_master_list(touched)

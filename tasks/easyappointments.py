@@ -20,8 +20,6 @@ from typing import Any
 import httpx
 import pandas as pd
 from prefect import task
-from prefect.exceptions import MissingContextError
-from prefect.logging import get_run_logger
 
 from audience.from_easyappointments import (
     DROPPED_ATTR,
@@ -35,6 +33,7 @@ from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
 from tasks.extraction import SourceExtract
 from tasks.retry_conditions import only_rate_limits
+from tasks.run_logger import run_logger
 
 
 async def extract_appointments(
@@ -123,8 +122,4 @@ async def extract_easyappointments(
     One retry after a full rate-limit window (120 s); the HTTP layer already retries
     each request.
     """
-    try:
-        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
-    except MissingContextError:  # called as .fn() outside a run (tests)
-        logger = logging.getLogger(__name__)
-    return await extract_appointments(date_from, date_to, settings, logger=logger)
+    return await extract_appointments(date_from, date_to, settings, logger=run_logger(__name__))

@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import Engine
 
 from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
 from insights.facts import compute_facts
@@ -78,10 +77,10 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
 
 
 @task(name="load-bookings", cache_policy=NO_CACHE)
-def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_bookings_task(date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stored EasyAppointments bookings from ``date_from`` to ``date_to`` (inclusive), and the
     earlier bookings of the same people (so new and returning customers can be told apart)."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         bookings = load_interactions(session, sources=[SOURCE], occurred_from=date_from, occurred_to=date_to)
         bookings = bookings[bookings["kind"] == "booking"].reset_index(drop=True)
         emails = [str(e) for e in bookings["email"].dropna().unique()]
@@ -94,9 +93,9 @@ def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[
 
 
 @task(name="store-extracted-bookings", cache_policy=NO_CACHE)
-def store_bookings_task(engine: Engine, extract: SourceExtract) -> int:
+def store_bookings_task(extract: SourceExtract) -> int:
     """Upsert a fresh extraction; when it read the whole window, mark what vanished as deleted."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         written = upsert_interactions(session, extract.frame)
         if extract.complete:
             seen = [str(i) for i in extract.frame["source_id"].dropna()]
@@ -111,9 +110,9 @@ def store_bookings_task(engine: Engine, extract: SourceExtract) -> int:
 
 
 @task(name="save-insight-report", cache_policy=NO_CACHE)
-def save_report_task(engine: Engine, report: Report, analysis_type: str) -> int:
+def save_report_task(report: Report, analysis_type: str) -> int:
     """Store ``report`` in ``insight_reports``; returns its id."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         row = InsightReport(
             created_at=report.generated_at,
             date_from=report.window.date_from,

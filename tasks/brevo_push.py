@@ -13,7 +13,7 @@ from prefect.runtime import flow_run
 from audience.sync_plan import import_rows
 from connectors.brevo import BrevoSettings, chunk_rows
 from store.brevo_sync import finish_run, start_run, unfinished_batches
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from tasks.brevo import BrevoTarget, import_chunk, record_opted_out, remove_members
 from tasks.brevo_recovery import finish_unfinished
 
@@ -40,7 +40,7 @@ def needs_push(plan: pd.DataFrame, list_id: int | None) -> bool:
         return True
     if list_id is None:
         return False
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         return bool(unfinished_batches(session, list_id) or unfinished_batches(session, list_id, live=True))
 
 
@@ -78,7 +78,7 @@ async def push_changes(
     logger = get_run_logger()
     list_id = target.list_id
     result = count_plan(plan, target)
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         run_id = start_run(
             session, flow=flow_name, list_id=list_id, dry_run=False, flow_run_id=str(flow_run.get_id() or "")
         )
@@ -122,7 +122,7 @@ async def push_changes(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with session_scope(engine_for()) as session:
+        with session_scope() as session:
             finish_run(
                 session,
                 run_id,
