@@ -17,14 +17,14 @@ from insights.facts import parse_analysis_types
 from insights.history import history_notes
 from insights.models import Window
 from insights.report import build_report, render_markdown, write_html
+from tasks.audience import store_interactions
 from tasks.booking_history import prepare_history
 from tasks.easyappointments import extract_easyappointments
 from tasks.insights import (
-    compute_facts_task,
-    load_bookings_task,
-    narrate_task,
-    save_report_task,
-    store_bookings_task,
+    compute_booking_facts,
+    load_bookings,
+    narrate_booking_facts,
+    save_insight_report,
 )
 from tasks.preflight import require_settings
 from tasks.secrets import resolve_secret_blocks
@@ -45,7 +45,7 @@ async def refresh_bookings(date_from: date, date_to: date) -> None:
     """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
     require_settings("easyappointments")
     extract = await extract_easyappointments(date_from, date_to)
-    written = store_bookings_task(extract)
+    written = store_interactions(extract, checkpoint=False)
     get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
 
 
@@ -73,8 +73,8 @@ async def booking_insights(
     ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
     previous = window.previous()
     coverage = await prepare_history(window, refresh=refresh, now=now)
-    bookings, history = load_bookings_task(previous.date_from, window.date_to)
-    sheet = compute_facts_task(
+    bookings, history = load_bookings(previous.date_from, window.date_to)
+    sheet = compute_booking_facts(
         bookings,
         window.date_from,
         window.date_to,
@@ -84,7 +84,7 @@ async def booking_insights(
         tz=timezone,
         coverage=coverage,
     )
-    narration = await narrate_task(sheet)
+    narration = await narrate_booking_facts(sheet)
     report = build_report(
         sheet,
         narration.insights,
@@ -97,7 +97,7 @@ async def booking_insights(
     )
     path = write_html(report, Path(reports_dir))
     report = report.model_copy(update={"html_path": str(path)})
-    report_id = save_report_task(report, analysis_type)
+    report_id = save_insight_report(report, analysis_type)
     await acreate_markdown_artifact(
         markdown=render_markdown(report),
         key="booking-insights",

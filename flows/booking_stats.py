@@ -11,7 +11,7 @@ from prefect.artifacts import acreate_table_artifact
 from flows.booking_insights import default_window, refresh_bookings
 from flows.failures import explains_failures
 from insights.narrative import format_value
-from tasks.insights import compute_facts_task, load_bookings_task
+from tasks.insights import compute_booking_facts, load_bookings
 from tasks.secrets import resolve_secret_blocks
 
 
@@ -30,8 +30,8 @@ async def booking_stats(
     window = default_window(date_from, date_to, today=now.date())
     if refresh:
         await refresh_bookings(window.previous().date_from, window.date_to)
-    bookings, history = load_bookings_task(window.previous().date_from, window.date_to)
-    sheet = compute_facts_task(
+    bookings, history = load_bookings(window.previous().date_from, window.date_to)
+    sheet = compute_booking_facts(
         bookings,
         window.date_from,
         window.date_to,

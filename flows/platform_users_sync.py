@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from flows.failures import explains_failures
 from flows.signup_queue import sync_to_master_list
-from tasks.platform_users import PlatformUsersSettings, read_users, store_users
+from tasks.platform_users import PlatformUsersSettings, read_platform_users, store_platform_users
 from tasks.secrets import resolve_secret_blocks
 
 
@@ -37,11 +37,11 @@ async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary
     resolve_secret_blocks()
     logger = get_run_logger()
     settings = PlatformUsersSettings()
-    users = read_users(settings)
+    users = read_platform_users(settings)
     where = "query" if settings.users_query else f"table {settings.users_table}"
     summary = PlatformUsersSyncSummary(users=len(users), source=where, dry_run=dry_run)
     if not users.empty:
-        summary.stored = store_users(users, dry_run=dry_run)
+        summary.stored = store_platform_users(users, dry_run=dry_run)
         summary.master_list = await sync_to_master_list(users["email"].astype(str).tolist(), dry_run=dry_run)
     logger.info("platform-users-sync: %s", summary.model_dump(mode="json"))
     await acreate_markdown_artifact(

@@ -26,10 +26,10 @@ from tasks.secrets import resolve_secret_blocks
 from tasks.signups import (
     Decision,
     bookings_stored_for,
-    enqueue,
+    enqueue_signups,
     pending_signups,
-    record_decisions,
-    select_bookers,
+    record_signup_decisions,
+    select_bookers_for_queue,
 )
 from tasks.sources import configured_sources
 
@@ -139,19 +139,19 @@ async def add_bookers_to_queue(
     logger = get_run_logger()
     date_from, date_to = default_window(date_from, date_to)
     bookers_from, note = await read_bookers_if_missing(date_from, date_to)
-    selection = select_bookers(date_from, date_to)
+    selection = select_bookers_for_queue(date_from, date_to)
     candidates = selection.candidates
     report = InvitationReport()
     if auto_invite:
         # Open Brevo first: a configuration error then fails the run before anyone is approved.
         async with open_sender() as sender:
-            inserted = enqueue(
+            inserted = enqueue_signups(
                 candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
             )
             # Every approved person without an invitation, so earlier failed sends are retried too.
             report = await send_invitations(sender, invited_by=AUTO_INVITE_ACTOR)
     else:
-        inserted = enqueue(candidates)
+        inserted = enqueue_signups(candidates)
     excluded = {k: v for k, v in selection.counts.items() if k != "candidates"}
     summary = QueueRunSummary(
         date_from=date_from,
@@ -316,7 +316,9 @@ async def review_signup_queue(
     for email, key in decided.items():
         groups.setdefault(key, []).append(email)
     for (decision, note), emails in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        result = record_decisions(emails=emails, decision=decision, decided_by=review.reviewer, note=note)
+        result = record_signup_decisions(
+            emails=emails, decision=decision, decided_by=review.reviewer, note=note
+        )
         (summary.approved if decision == "approved" else summary.rejected).extend(result.decided)
     summary.approved.sort()
     summary.rejected.sort()

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from audience.brevo_payload import build_brevo_payloads
 from audience.people import resolve_people
@@ -18,6 +19,7 @@ from store.db import session_scope
 from store.interactions import load_interactions, mark_vanished, upsert_interactions
 from store.signups import signup_statuses
 from tasks.extraction import SourceExtract
+from tasks.run_logger import run_logger
 
 #: Sources whose API returns every record of a window, so a record missing from a full re-read is gone.
 FULL_REREAD_SOURCES = frozenset({"easyappointments"})
@@ -33,8 +35,9 @@ class Audience:
     segments: dict[str, int] = field(default_factory=dict)
 
 
-@task(name="store-interactions")
-def store_extract(
+# A write: never served from a cache.
+@task(name="store-interactions", cache_policy=NO_CACHE)
+def store_interactions(
     extract: SourceExtract,
     flow_run_id: str | None = None,
     *,
@@ -42,9 +45,10 @@ def store_extract(
 ) -> int:
     """Upsert one source's extracted interactions; mark vanished rows of a complete full re-read.
 
-    With ``checkpoint`` the source window's checkpoint is opened (``running``) for the flow to close.
+    With ``checkpoint`` the source window's checkpoint is opened (``running``) for the flow to close;
+    without, the interactions are only stored (a report's re-read of its bookings).
     """
-    logger = get_run_logger()
+    logger = run_logger(__name__)
     with session_scope() as session:
         if checkpoint:
             start_checkpoint(
@@ -118,7 +122,7 @@ def build_audience(
 
 
 @task(name="plan-brevo-sync")
-def plan_sync(audience: Audience, list_id: int, removable: list[str]) -> pd.DataFrame:
+def plan_sync(audience: Audience, list_id: int) -> pd.DataFrame:
     """Compare desired payloads with what Brevo last accepted: create / update / unchanged / remove."""
     with session_scope() as session:
         state = load_sync_state(session, list_id or 0)
@@ -126,4 +130,4 @@ def plan_sync(audience: Audience, list_id: int, removable: list[str]) -> pd.Data
     if retry:
         # Rows Brevo refused last time are re-sent: forget their hash.
         state = state[~state["email"].isin(retry)]
-    return plan_brevo_sync(audience.payloads, state, pd.Series(removable, dtype="string"))
+    return plan_brevo_sync(audience.payloads, state, pd.Series([], dtype="string"))

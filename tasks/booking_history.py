@@ -21,9 +21,10 @@ from insights.history import covered_after_read, history_state, joins_marker, pl
 from insights.models import History, Window
 from store.db import session_scope
 from store.history import history_complete_to, record_history, stored_booking_span
+from tasks.audience import store_interactions
 from tasks.easyappointments import extract_appointments
 from tasks.extraction import SourceExtract
-from tasks.insights import SOURCE, store_bookings_task
+from tasks.insights import SOURCE
 from tasks.run_logger import run_logger
 
 
@@ -36,7 +37,7 @@ def history_settings() -> EasyAppointmentsSettings | None:
 
 
 @task(name="read-booking-history", cache_policy=NO_CACHE)
-async def read_history_task(
+async def read_booking_history(
     date_from: date, date_to: date, settings: EasyAppointmentsSettings
 ) -> SourceExtract:
     """Read EasyAppointments bookings starting in ``[date_from, date_to]`` with large pages."""
@@ -49,13 +50,13 @@ async def _read(
     """Read and store ``read``; ``None`` when a history-only read failed (refreshes raise)."""
     log = run_logger(__name__)
     try:
-        extract = await read_history_task(read[0], read[1], settings)
+        extract = await read_booking_history(read[0], read[1], settings)
     except (AuthenticationError, ConnectorError) as exc:
         if refresh:
             raise
         log.warning("could not read the EasyAppointments history, using stored bookings: %s", exc)
         return None
-    written = store_bookings_task(extract)
+    written = store_interactions(extract, checkpoint=False)
     log.info(
         "read EasyAppointments %s..%s: %d bookings in %d calls (complete=%s)",
         read[0],

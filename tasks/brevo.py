@@ -66,7 +66,7 @@ def known_list_id(list_id: int | None) -> int | None:
         return brevo_target_cache(session, settings.master_list_name).get("list_id")
 
 
-@task(name="brevo-prepare")
+@task(name="prepare-brevo")
 async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoTarget:
     """Make sure the attributes and the master list exist (not in a dry run); read who must not be added.
 
@@ -175,8 +175,8 @@ def apply_report(
     )
 
 
-@task(name="brevo-import-chunk")
-async def import_chunk(
+@task(name="import-brevo-chunk")
+async def import_brevo_chunk(
     rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates, *, erase_empty: bool = False
 ) -> ChunkResult:
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
@@ -209,8 +209,8 @@ def record_opted_out(plan_rows: pd.DataFrame, list_id: int, run_id: int) -> None
         record_pushed(session, list_id=list_id, rows=pairs, on_list=False, run_id=run_id)
 
 
-@task(name="brevo-remove-from-list")
-async def remove_members(emails: list[str], list_id: int, run_id: int) -> tuple[int, int]:
+@task(name="remove-brevo-list-members")
+async def remove_brevo_list_members(emails: list[str], list_id: int, run_id: int) -> tuple[int, int]:
     """Take ``emails`` off ``list_id`` (≤150 per call); returns (removed, API calls). Contacts are never deleted."""
     if not emails:
         return 0, 0

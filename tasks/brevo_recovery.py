@@ -127,8 +127,8 @@ async def _reconcile_unknown(brevo: BrevoClient, batches: list[BrevoImportBatch]
     return never
 
 
-@task(name="brevo-finish-unfinished")
-async def finish_unfinished(list_id: int, run_id: int) -> ChunkResult:
+@task(name="finish-unfinished-push")
+async def finish_unfinished_push(list_id: int, run_id: int) -> ChunkResult:
     """Finish the chunks of interrupted runs: reconcile, then confirm; never import them twice."""
     logger = get_run_logger()
     dead = await mark_dead(run_id)

@@ -77,7 +77,7 @@ def forget_deleted_event_lists(existing: frozenset[int]) -> list[str]:
     return gone
 
 
-@task(name="plan-event-lists")
+@task(name="plan-event-list-sync")
 def plan_event_list_sync(emails: list[str] | None = None) -> EventListPlan:
     """Compare active ticket holders per event with what this project last put on each event list."""
     with session_scope() as session:
@@ -88,7 +88,7 @@ def plan_event_list_sync(emails: list[str] | None = None) -> EventListPlan:
     return EventListPlan(plan=plan_event_lists(desired, state), names=names)
 
 
-@task(name="brevo-event-lists")
+@task(name="sync-event-lists")
 async def sync_event_lists(
     plan: EventListPlan, states: ContactStates | None = None, run_id: int | None = None
 ) -> EventListResult:

@@ -18,9 +18,8 @@ from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights, is_s
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
 from insights.report import Report
 from store.db import session_scope
-from store.interactions import load_interactions, mark_vanished, upsert_interactions
+from store.interactions import load_interactions
 from store.models import InsightReport
-from tasks.extraction import SourceExtract
 
 SOURCE = "easyappointments"
 
@@ -77,7 +76,7 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
 
 
 @task(name="load-bookings", cache_policy=NO_CACHE)
-def load_bookings_task(date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_bookings(date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stored EasyAppointments bookings from ``date_from`` to ``date_to`` (inclusive), and the
     earlier bookings of the same people (so new and returning customers can be told apart)."""
     with session_scope() as session:
@@ -92,25 +91,8 @@ def load_bookings_task(date_from: date, date_to: date) -> tuple[pd.DataFrame, pd
     return bookings, history
 
 
-@task(name="store-extracted-bookings", cache_policy=NO_CACHE)
-def store_bookings_task(extract: SourceExtract) -> int:
-    """Upsert a fresh extraction; when it read the whole window, mark what vanished as deleted."""
-    with session_scope() as session:
-        written = upsert_interactions(session, extract.frame)
-        if extract.complete:
-            seen = [str(i) for i in extract.frame["source_id"].dropna()]
-            mark_vanished(
-                session,
-                source=extract.source,
-                date_from=extract.date_from,
-                date_to=extract.date_to,
-                seen_ids=seen,
-            )
-    return written
-
-
 @task(name="save-insight-report", cache_policy=NO_CACHE)
-def save_report_task(report: Report, analysis_type: str) -> int:
+def save_insight_report(report: Report, analysis_type: str) -> int:
     """Store ``report`` in ``insight_reports``; returns its id."""
     with session_scope() as session:
         row = InsightReport(
@@ -128,7 +110,7 @@ def save_report_task(report: Report, analysis_type: str) -> int:
 
 
 @task(name="compute-booking-facts", cache_policy=NO_CACHE)
-def compute_facts_task(
+def compute_booking_facts(
     bookings: pd.DataFrame,
     date_from: date,
     date_to: date,
@@ -154,7 +136,7 @@ def compute_facts_task(
 
 
 @task(name="narrate-booking-facts", cache_policy=NO_CACHE)
-async def narrate_task(sheet: FactSheet) -> Narration:
+async def narrate_booking_facts(sheet: FactSheet) -> Narration:
     """Narrate the facts (Claude or deterministic); Claude errors are handled inside."""
     narration = await narrate_sheet(sheet)
     log.info(

@@ -12,9 +12,10 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from audience.schema import coerce_interactions
+from store import platform_users as platform_store
 from store.db import default_engine, make_engine, session_scope
 from store.interactions import upsert_interactions
-from store.platform_users import PlatformUsersSettings, read_platform_users
+from store.platform_users import PlatformUsersSettings
 
 SOURCE = "platform"
 
@@ -23,8 +24,8 @@ __all__ = [
     "PlatformUsersSettings",
     "platform_interactions",
     "read_configured_platform_users",
-    "read_users",
-    "store_users",
+    "read_platform_users",
+    "store_platform_users",
 ]
 
 
@@ -32,17 +33,21 @@ def read_configured_platform_users(settings: PlatformUsersSettings) -> pd.DataFr
     """The platform's users (email normalised, one row per email) from ``PLATFORM_DATABASE_URL``,
     or from this project's database when it is unset. A second database's engine is closed after."""
     if not settings.database_url:
-        return read_platform_users(default_engine(), table=settings.users_table, query=settings.users_query)
+        return platform_store.read_platform_users(
+            default_engine(), table=settings.users_table, query=settings.users_query
+        )
     platform = make_engine(settings.database_url)
     try:
-        return read_platform_users(platform, table=settings.users_table, query=settings.users_query)
+        return platform_store.read_platform_users(
+            platform, table=settings.users_table, query=settings.users_query
+        )
     finally:
         platform.dispose()
 
 
 # Reads a database that changes between calls: never served from a cache.
 @task(name="read-platform-users", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=10)
-def read_users(settings: PlatformUsersSettings) -> pd.DataFrame:
+def read_platform_users(settings: PlatformUsersSettings) -> pd.DataFrame:
     """The platform's users (email normalised, one row per email)."""
     return read_configured_platform_users(settings)
 
@@ -72,7 +77,7 @@ def platform_interactions(users: pd.DataFrame) -> pd.DataFrame:
 
 
 @task(name="store-platform-users", cache_policy=NO_CACHE)
-def store_users(users: pd.DataFrame, *, dry_run: bool) -> int:
+def store_platform_users(users: pd.DataFrame, *, dry_run: bool) -> int:
     """Upsert the users as ``platform`` interactions (nothing in a dry run); returns rows written."""
     if dry_run:
         return 0

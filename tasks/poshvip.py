@@ -84,7 +84,7 @@ def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
     return result
 
 
-@task(name="poshvip-select-events", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="select-poshvip-events", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def select_poshvip_events(
     *,
     replay: bool,
@@ -114,7 +114,7 @@ def select_poshvip_events(
     return events
 
 
-@task(name="poshvip-load-history", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="load-poshvip-history", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def load_poshvip_history(*, exclude_ids: Sequence[int] = ()) -> list[ReceivedEvent]:
     """Every already processed event, mapped (the order histories the fold needs)."""
     with session_scope() as session:
@@ -125,7 +125,7 @@ def load_poshvip_history(*, exclude_ids: Sequence[int] = ()) -> list[ReceivedEve
     return mapped
 
 
-@task(name="poshvip-store-results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="store-poshvip-results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def store_poshvip_results(*, interactions: pd.DataFrame, outcomes: Sequence[EventOutcome]) -> int:
     """Upsert the interactions and mark the events, in one transaction; returns interactions written."""
     with session_scope() as session:

@@ -36,7 +36,7 @@ class PoshvipFlowSettings(BaseSettings):
 
 
 # Sends an email: never served from a cache.
-@task(name="poshvip-admin-digest", cache_policy=NO_CACHE)
+@task(name="email-admin-digest", cache_policy=NO_CACHE)
 async def email_admin_digest(
     recipients: Sequence[str], subject: str, text: str, *, idempotency_key: str
 ) -> str | None:

@@ -40,7 +40,7 @@ def bookings_stored_for(date_from: date, date_to: date) -> bool:
 
 
 @task(name="select-bookers-for-queue", cache_policy=NO_CACHE)
-def select_bookers(date_from: date, date_to: date) -> QueueSelection:
+def select_bookers_for_queue(date_from: date, date_to: date) -> QueueSelection:
     """The window's EasyAppointments bookers minus platform users, queued and invited people."""
     users = read_configured_platform_users(PlatformUsersSettings())
     with session_scope() as session:
@@ -58,7 +58,7 @@ def select_bookers(date_from: date, date_to: date) -> QueueSelection:
 
 
 @task(name="enqueue-signups", cache_policy=NO_CACHE)
-def enqueue(
+def enqueue_signups(
     candidates: pd.DataFrame,
     *,
     status: str = "pending",
@@ -91,7 +91,7 @@ def pending_signups(limit: int | None = None) -> list[dict[str, Any]]:
 
 
 @task(name="record-signup-decisions", cache_policy=NO_CACHE)
-def record_decisions(
+def record_signup_decisions(
     *,
     emails: Sequence[str] | None,
     decision: Decision,

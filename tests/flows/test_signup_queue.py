@@ -341,7 +341,7 @@ async def test_platform_users_sync_reads_the_configured_source(
     from audience.segments import SegmentThresholds, segment_people
     from flows.platform_users_sync import platform_users_sync
     from store.platform_users import PlatformUsersSettings
-    from tasks.platform_users import platform_interactions, read_users
+    from tasks.platform_users import platform_interactions, read_platform_users
 
     summary = await platform_users_sync(dry_run=True)
     assert (summary.users, summary.source, summary.stored) == (1, "table platform_users", 0)
@@ -360,7 +360,7 @@ async def test_platform_users_sync_reads_the_configured_source(
     monkeypatch.setenv(
         "PLATFORM_USERS_QUERY", "select login_email as email, role, joined as created_at from accounts"
     )
-    rows = platform_interactions(read_users.fn(PlatformUsersSettings()))
+    rows = platform_interactions(read_platform_users.fn(PlatformUsersSettings()))
     assert rows["email"].tolist() == ["ana@x.org", "bo@x.org"] and set(rows["source"]) == {"platform"}
     assert rows["source_id"].tolist() == ["user:ana@x.org", "user:bo@x.org"]
     people = segment_people(resolve_people(rows, NOW_TS), NOW_TS, SegmentThresholds())
