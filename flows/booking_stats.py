@@ -8,9 +8,10 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
-from flows.booking_insights import default_window, refresh_bookings
+from flows.booking_insights import report_window
 from flows.failures import explains_failures
 from insights.narrative import format_value
+from tasks.booking_history import refresh_bookings
 from tasks.insights import compute_booking_facts, load_bookings
 from tasks.secrets import resolve_secret_blocks
 
@@ -27,7 +28,7 @@ async def booking_stats(
     Returns ``{fact id: value}`` plus the window."""
     resolve_secret_blocks()
     now = datetime.now(UTC)
-    window = default_window(date_from, date_to, today=now.date())
+    window = report_window(date_from, date_to, today=now.date())
     if refresh:
         await refresh_bookings(window.previous().date_from, window.date_to)
     bookings, history = load_bookings(window.previous().date_from, window.date_to)

@@ -22,9 +22,10 @@ from insights.models import History, Window
 from store.db import session_scope
 from store.history import history_complete_to, record_history, stored_booking_span
 from tasks.audience import store_interactions
-from tasks.easyappointments import extract_appointments
+from tasks.easyappointments import extract_appointments, extract_easyappointments
 from tasks.extraction import SourceExtract
 from tasks.insights import SOURCE
+from tasks.preflight import require_settings
 from tasks.run_logger import run_logger
 
 
@@ -104,4 +105,14 @@ async def prepare_history(window: Window, *, refresh: bool, now: datetime) -> Hi
         first, count = stored_booking_span(session, SOURCE)
     return history_state(
         complete_to=complete_to, window=window, first_booking=first, bookings=count, read_through=read_through
+    )
+
+
+async def refresh_bookings(date_from: date, date_to: date) -> None:
+    """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
+    require_settings("easyappointments")
+    extract = await extract_easyappointments(date_from, date_to)
+    written = store_interactions(extract, checkpoint=False)
+    run_logger(__name__).info(
+        "refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete
     )

@@ -13,7 +13,7 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import Engine, select
 
 from audience.schema import coerce_interactions
-from flows.booking_insights import booking_insights, default_window
+from flows.booking_insights import booking_insights, report_window
 from insights.synthetic import synthetic_bookings
 from sandbox.anthropic_twin import SLIPPED_NUMBER, twin_state
 from sandbox.framework import RunningSandbox, new_context
@@ -102,10 +102,10 @@ async def test_claude_report_drops_what_stays_ungrounded(
 
 
 def test_default_window_is_the_last_30_days() -> None:
-    w = default_window(None, None, today=date(2026, 11, 26))
+    w = report_window(None, None, today=date(2026, 11, 26))
     assert (w.date_from, w.date_to) == (date(2026, 10, 27), date(2026, 11, 25))
     with pytest.raises(ValueError):
-        default_window(date(2026, 2, 1), date(2026, 1, 1), today=date(2026, 11, 26))
+        report_window(date(2026, 2, 1), date(2026, 1, 1), today=date(2026, 11, 26))
 
 
 async def test_refresh_from_easyappointments_end_to_end(

@@ -385,7 +385,7 @@ async def test_auto_invite_without_brevo_fails_before_approving_anyone(
 
 
 def test_review_form_decisions() -> None:
-    from flows.signup_queue import PersonReview, SignupReview, review_form
+    from tasks.signup_review import PersonReview, SignupReview, review_form
 
     people = [PersonReview(email="a@x.org", decision="approve", note="  "), PersonReview(email="b@x.org")]
     each = SignupReview(reviewer=" lee ", people=people, note="batch")
