@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from flows.failures import explains_failures
 from flows.signup_queue import sync_to_master_list
 from tasks.platform_users import PlatformUsersSettings, read_platform_users, store_platform_users
+from tasks.run_locks import IfBusy
 from tasks.secrets import resolve_secret_blocks
 
 
@@ -32,8 +33,13 @@ class PlatformUsersSyncSummary(BaseModel):
 
 @flow(name="platform-users-sync")
 @explains_failures
-async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary:
-    """Read the platform's users and sync them to the master list tagged ``platform_user``."""
+async def platform_users_sync(dry_run: bool = False, if_busy: IfBusy = "wait") -> PlatformUsersSyncSummary:
+    """Read the platform's users and sync them to the master list tagged ``platform_user``.
+
+    The push takes the Brevo lists' lock like every push to Brevo: another run holding it is
+    waited for or, with ``if_busy="skip"``, the push is skipped and ``master_list`` says why (the
+    users are stored all the same; the next run pushes them).
+    """
     resolve_secret_blocks()
     logger = get_run_logger()
     settings = PlatformUsersSettings()
@@ -42,7 +48,9 @@ async def platform_users_sync(dry_run: bool = False) -> PlatformUsersSyncSummary
     summary = PlatformUsersSyncSummary(users=len(users), source=where, dry_run=dry_run)
     if not users.empty:
         summary.stored = store_platform_users(users, dry_run=dry_run)
-        summary.master_list = await sync_to_master_list(users["email"].astype(str).tolist(), dry_run=dry_run)
+        summary.master_list = await sync_to_master_list(
+            users["email"].astype(str).tolist(), dry_run=dry_run, if_busy=if_busy
+        )
     logger.info("platform-users-sync: %s", summary.model_dump(mode="json"))
     await acreate_markdown_artifact(
         key="platform-users-sync",

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from flows.failures import explains_failures
 from tasks.booking_history import refresh_bookings
 from tasks.invitations import InvitationReport, open_sender, send_invitations
+from tasks.run_locks import IfBusy
 from tasks.secrets import resolve_secret_blocks
 from tasks.signup_review import ReviewSummary, apply_review, review_form
 from tasks.signups import (
@@ -36,22 +37,30 @@ DEFAULT_WINDOW_DAYS = 30
 AUTO_INVITE_ACTOR = "add-bookers-to-queue (auto_invite)"
 
 
-async def sync_to_master_list(emails: list[str], *, dry_run: bool = False) -> dict[str, Any]:
+async def sync_to_master_list(
+    emails: list[str], *, dry_run: bool = False, if_busy: IfBusy = "wait"
+) -> dict[str, Any]:
     """Sync these people to the Brevo master list through ``audience-sync`` (diffed, consent-safe).
 
     Runs ``audience-sync`` as a subflow with no extraction (``sources=[]``), limited to
-    ``emails``. A failure is reported, not raised: the invitations already went out, and the
-    next audience-sync run picks these people up anyway.
+    ``emails``; it takes the Brevo lists' lock (:data:`tasks.run_locks.BREVO_LISTS_LOCK`), so it
+    waits for another run pushing to Brevo or, with ``if_busy="skip"``, is skipped with the reason.
+    A failure is reported, not raised: the invitations already went out, and the next
+    audience-sync run picks these people up anyway.
     """
     if not emails:
         return {}
     from flows.audience_sync import audience_sync
 
     try:
-        summary = await audience_sync(sources=[], emails=sorted(set(emails)), dry_run=dry_run)
+        summary = await audience_sync(
+            sources=[], emails=sorted(set(emails)), dry_run=dry_run, if_busy=if_busy
+        )
     except Exception as exc:
         log.warning("master-list sync of %d people failed: %s: %s", len(emails), type(exc).__name__, exc)
         return {"status": "failed", "people": len(emails), "error": f"{type(exc).__name__}: {exc}"}
+    if summary.skipped:
+        return {"status": "skipped", "people": len(emails), "reason": summary.skipped}
     return {"status": "dry_run" if dry_run else "synced", "people": len(emails), **summary.brevo.model_dump()}
 
 

@@ -443,3 +443,23 @@ async def test_add_bookers_says_what_is_missing_when_nothing_can_be_read(
     assert summary.bookers == summary.queued == 0 and summary.note is not None
     assert "EASYAPPOINTMENTS_URL is not set" in summary.note and "engarde run audience-sync" in summary.note
     assert sum(line.startswith("note: ") for line in summary.render().splitlines()) == 1
+
+
+async def test_platform_users_sync_takes_the_brevo_lists_lock(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    from flows.platform_users_sync import platform_users_sync
+    from tasks.run_locks import BREVO_LISTS_LOCK, RunLocks, held_state
+
+    _, twin = brevo
+    async with RunLocks() as other:
+        await other.take([BREVO_LISTS_LOCK])
+        busy = await platform_users_sync(if_busy="skip")
+    assert busy.stored == 1 and busy.master_list["status"] == "skipped"
+    assert busy.master_list["reason"].startswith(
+        "not run: the Brevo lists (master list and event lists) is held by"
+    )
+    assert "dee@x.org" not in twin.contacts  # nothing was pushed while another run held the lists
+    assert held_state(BREVO_LISTS_LOCK) is None
+    free = await platform_users_sync(if_busy="skip")
+    assert free.master_list["status"] == "synced" and "dee@x.org" in twin.contacts
