@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from audience.windows import backfill_windows
 from flows.audience_sync import audience_sync
 from flows.backfill_fanout import fan_out_windows, run_window_deployment, under_work_pool
-from flows.failures import explains_failures
+from tasks.failures import explains_failures
 from tasks.sources import configured_sources
 from tasks.windows import stored_window_states
 

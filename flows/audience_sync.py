@@ -14,7 +14,6 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.segments import SegmentThresholds
-from flows.failures import ParameterError, explains_failures
 from tasks.audience import Audience, build_audience, close_checkpoints, plan_sync, store_interactions
 from tasks.audience_report import publish_audience_report
 from tasks.audience_summary import AudienceSyncSummary, brevo_summary, summarize
@@ -27,6 +26,7 @@ from tasks.event_lists import (
     sync_event_lists,
 )
 from tasks.extraction import SourceExtract
+from tasks.failures import ParameterError, explains_failures
 from tasks.preflight import require_settings
 from tasks.run_locks import BREVO_LISTS_LOCK, IfBusy, RunBusy, RunLocks, checkpoint_lock
 from tasks.secrets import resolve_secret_blocks

@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
-from flows.failures import explains_failures
 from insights.facts import parse_analysis_types
 from insights.generate import Narration
 from insights.history import history_notes
 from insights.models import FactSheet, History, Window
 from insights.report import Report, build_report, render_markdown, write_html
 from tasks.booking_history import prepare_history
+from tasks.failures import explains_failures
 from tasks.insights import (
     compute_booking_facts,
     load_bookings,

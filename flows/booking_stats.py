@@ -9,9 +9,9 @@ from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
 from flows.booking_insights import report_window
-from flows.failures import explains_failures
 from insights.narrative import format_value
 from tasks.booking_history import refresh_bookings
+from tasks.failures import explains_failures
 from tasks.insights import compute_booking_facts, load_bookings
 from tasks.secrets import resolve_secret_blocks
 

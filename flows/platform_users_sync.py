@@ -14,8 +14,8 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 from pydantic import BaseModel, Field
 
-from flows.failures import explains_failures
 from flows.signup_queue import sync_to_master_list
+from tasks.failures import explains_failures
 from tasks.platform_users import PlatformUsersSettings, read_platform_users, store_platform_users
 from tasks.run_locks import IfBusy
 from tasks.secrets import resolve_secret_blocks

@@ -26,7 +26,7 @@ from audience.from_poshvip import (
     poshvip_ledger,
     revenue_summary,
 )
-from flows.failures import explains_failures
+from tasks.failures import explains_failures
 from tasks.poshvip import (
     load_poshvip_history,
     map_stored_events,

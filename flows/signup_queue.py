@@ -18,8 +18,8 @@ from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.flow_runs import apause_flow_run
 from pydantic import BaseModel, Field
 
-from flows.failures import explains_failures
 from tasks.booking_history import refresh_bookings
+from tasks.failures import explains_failures
 from tasks.invitations import InvitationReport, open_sender, send_invitations
 from tasks.run_locks import IfBusy
 from tasks.secrets import resolve_secret_blocks
