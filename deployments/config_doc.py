@@ -19,7 +19,6 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "store.db:DatabaseSettings",
     "connectors.easyappointments:EasyAppointmentsSettings",
     "connectors.eventbrite:EventbriteSettings",
-    "tasks.eventbrite:EventbriteRunSettings",
     "connectors.zoom:ZoomSettings",
     "connectors.brevo:BrevoSettings",
     "connectors.claude:ClaudeSettings",
@@ -28,8 +27,8 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",
     "tasks.run_locks:LockSettings",
-    "flows.poshvip_events:PoshvipFlowSettings",
-    "tasks.signups:InvitationSettings",
+    "tasks.poshvip_digest:PoshvipFlowSettings",
+    "tasks.invitations:InvitationSettings",
     "store.platform_users:PlatformUsersSettings",
 )
 

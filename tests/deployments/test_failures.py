@@ -7,7 +7,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from connectors.http import ClientError, RateLimitError
-from flows.failures import exit_code, explain
+from tasks.failures import exit_code, explain
 from tasks.preflight import SettingsError, require_settings, settings_sentence
 
 
