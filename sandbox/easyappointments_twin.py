@@ -122,7 +122,7 @@ def _install_guards(app: FastAPI, ctx: SandboxContext, store: Store) -> None:
         return error(GENERIC_ERROR)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> Response:
+    async def invalid(_: Request, _exc: RequestValidationError) -> Response:
         return error(GENERIC_ERROR)
 
 
