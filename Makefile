@@ -20,12 +20,13 @@ demo: $(STAMP) ## run the main job end to end on SQLite + the sandbox
 
 test: lint typecheck pytest ## ruff, mypy and the whole test suite
 
-lint: $(STAMP)
+lint: $(STAMP) ## ruff, ruff format and the import contracts of pyproject.toml ([tool.importlinter])
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
-	$(BIN)/mypy connectors audience insights store webhooks tasks flows deployments sandbox
+	$(BIN)/mypy connectors audience signups insights store webhooks tasks flows deployments sandbox serving
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q $(PYTEST_ARGS)

@@ -77,21 +77,6 @@ ATTRIBUTE_COLUMNS: Final[dict[str, str]] = {
 #: attribute is the project's own and is cleared when its value no longer applies.
 KEPT_WHEN_MISSING: Final[frozenset[str]] = frozenset({"FIRSTNAME", "LASTNAME", "PHONE"})
 
-#: Consent fields we must never send: an explicit ``false`` would un-blocklist someone.
-BLOCKLIST_FIELDS: Final[frozenset[str]] = frozenset(
-    {
-        "emailBlacklisted",
-        "smsBlacklisted",
-        "EMAIL_BLACKLISTED",
-        "SMS_BLACKLISTED",
-        "BLACKLISTED",
-        "listUnsubscribed",
-        "unlinkListIds",
-        "emailBlacklist",
-        "smsBlacklist",
-    }
-)
-
 #: Columns of the frame :func:`build_brevo_payloads` returns.
 PAYLOAD_COLUMNS: Final[list[str]] = ["email", "attributes", "payload_hash", "removal_candidate"]
 
@@ -99,10 +84,10 @@ _DAY_US: Final[int] = 86_400_000_000
 
 
 def _check_attribute_names() -> None:
-    upper_blocklist = {name.upper() for name in BLOCKLIST_FIELDS}
-    clash = {name for name in BREVO_ATTRIBUTES if name.upper() in upper_blocklist}
-    if clash or set(BREVO_ATTRIBUTES) != set(ATTRIBUTE_COLUMNS):
-        raise RuntimeError(f"Brevo attribute definitions are inconsistent: {sorted(clash)}")
+    if set(BREVO_ATTRIBUTES) != set(ATTRIBUTE_COLUMNS):
+        raise RuntimeError(
+            "Brevo attribute definitions are inconsistent: BREVO_ATTRIBUTES vs ATTRIBUTE_COLUMNS"
+        )
 
 
 def canonical_json(email: str, attributes: dict[str, Any]) -> str:
@@ -171,7 +156,8 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
     everything missing with ``clear_missing=False``; a missing source column means the
     attribute is omitted for everyone. The hash covers the ``""`` values, so a value that
     lapses changes the hash and a person whose values stay lapsed is not sent again. Dates are ``"YYYY-MM-DD"``
-    (UTC day), whole numbers are ints. No :data:`BLOCKLIST_FIELDS` entry can ever appear.
+    (UTC day), whole numbers are ints. Only :data:`BREVO_ATTRIBUTES` names appear, none of them a
+    blocklist field (the one list of those is ``connectors.brevo.payload``'s; a test holds the two apart).
     ``payload_hash`` is the sha256 hex of :func:`canonical_json` of email and
     attributes, so it changes exactly when something sent to Brevo changes.
     ``removal_candidate`` is passed through from :func:`audience.segments.segment_people`
@@ -192,29 +178,8 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
         )
         for name in names
     ]
-    values = [column[0] for column in columns]
-    fragments = [column[1] for column in columns]
-    # The canonical JSON is assembled from per-value fragments whose keys are already in
-    # sorted order: one str.join per person instead of one json.dumps.
-    join = ",".join
-    sha256 = hashlib.sha256
-    hashes = [
-        sha256(
-            ('{"attributes":{' + join(filter(None, row)) + '},"email":' + _encode_text(email) + "}").encode(
-                "ascii"
-            )
-        ).hexdigest()
-        for email, *row in zip(email_values, *fragments, strict=True)
-    ]
-    attributes = np.empty(len(email_values), dtype=object)
-    attributes[:] = (
-        [
-            {k: v for k, v in zip(names, row, strict=True) if v is not None}
-            for row in zip(*values, strict=True)
-        ]
-        if names
-        else [{} for _ in email_values]
-    )
+    hashes = _hashes(email_values, [column[1] for column in columns])
+    attributes = _attribute_dicts(names, [column[0] for column in columns], len(email_values))
     removal = (
         segmented_people["removal_candidate"].to_numpy(dtype=np.bool_)
         if "removal_candidate" in segmented_people
@@ -228,3 +193,35 @@ def build_brevo_payloads(segmented_people: pd.DataFrame, *, clear_missing: bool 
             "removal_candidate": removal,
         }
     )
+
+
+def _hashes(emails: ar.ObjectArray, fragments: list[ar.ObjectArray]) -> list[str]:
+    """Per person, the sha256 of :func:`canonical_json`, assembled from the attribute fragments.
+
+    The fragments' keys are already in sorted order: one ``str.join`` per person instead of
+    one ``json.dumps``.
+    """
+    join = ",".join
+    sha256 = hashlib.sha256
+    return [
+        sha256(
+            ('{"attributes":{' + join(filter(None, row)) + '},"email":' + _encode_text(email) + "}").encode(
+                "ascii"
+            )
+        ).hexdigest()
+        for email, *row in zip(emails, *fragments, strict=True)
+    ]
+
+
+def _attribute_dicts(names: list[str], values: list[ar.ObjectArray], size: int) -> ar.ObjectArray:
+    """Per person, the dict of attribute name -> value, omitting ``None`` (as an object array)."""
+    attributes = np.empty(size, dtype=object)
+    attributes[:] = (
+        [
+            {k: v for k, v in zip(names, row, strict=True) if v is not None}
+            for row in zip(*values, strict=True)
+        ]
+        if names
+        else [{} for _ in range(size)]
+    )
+    return attributes

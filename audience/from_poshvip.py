@@ -1,4 +1,4 @@
-"""Posh.VIP events -> interactions, money ledger and revenue analytics (pure pandas, no I/O).
+"""Posh.VIP events -> interactions and the money ledger (pure pandas, no I/O).
 
 Interactions are one row per (order, ticket holder): ``source_id = "<order id>:<email>"``,
 ``kind = "ticket"``. Every order is re-derived from its whole event history (the caller
@@ -12,19 +12,27 @@ idempotent and a replay after an adapter fix lands on the same rows:
 - ``ticket.checked_in``: the holder ``attended``.
 
 Ticket counts are plain additions, so a transfer received before its purchase still ends right.
+The same fold writes the money ledger (:func:`poshvip_ledger`); its analytics (gross, refunds,
+net per currency, event and day) are :func:`insights.revenue.revenue_summary`.
+
+The mapped events come from ``connectors.poshvip`` (its ``PoshEvent`` and ``Contact`` models), but
+this module names only the fields it reads, as the read-only protocols :class:`PoshOrderEvent` and
+:class:`PoshContact`: audience is pure and imports no connector (the layer rule), and connectors
+import no audience either, so neither may own a type the other imports. A structural protocol
+needs no shared module; mypy checks at the call site (``tasks/poshvip.py``) that the connector's
+models satisfy it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import pandas as pd
 
 from audience.schema import coerce_interactions, empty_interactions
-from connectors.poshvip import Contact, PoshEvent
 
 SOURCE = "poshvip"
 LEDGER_COLUMNS = [
@@ -42,22 +50,69 @@ LEDGER_COLUMNS = [
 _CENT = 0.005
 
 
+class PoshContact(Protocol):
+    """A person as a payload names them (``email`` as given; normalised here)."""
+
+    @property
+    def email(self) -> str: ...
+    @property
+    def first_name(self) -> str | None: ...
+    @property
+    def last_name(self) -> str | None: ...
+    @property
+    def phone(self) -> str | None: ...
+
+
+class PoshOrderEvent(Protocol):
+    """The fields of one mapped Posh.VIP event the fold reads (amounts in major units, UTC datetimes)."""
+
+    @property
+    def event_type(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def buyer(self) -> PoshContact | None: ...
+    @property
+    def holder(self) -> PoshContact | None: ...
+    @property
+    def from_holder(self) -> PoshContact | None: ...
+    @property
+    def to_holder(self) -> PoshContact | None: ...
+    @property
+    def quantity(self) -> int | None: ...
+    @property
+    def amount(self) -> float | None: ...
+    @property
+    def refund_amount(self) -> float | None: ...
+    @property
+    def currency(self) -> str | None: ...
+    @property
+    def event_id(self) -> str | None: ...
+    @property
+    def event_name(self) -> str | None: ...
+    @property
+    def event_start(self) -> datetime | None: ...
+    @property
+    def occurred_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Person:
+    """What is known of one holder of an order, merged over its events."""
+
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class ReceivedEvent:
     """A mapped event with where and when it was received (the stored row's id and time)."""
 
     webhook_id: int
     received_at: datetime
-    event: PoshEvent
-
-
-@dataclass(frozen=True, slots=True)
-class RevenueReport:
-    """Revenue analytics: totals per currency, and per event and per day."""
-
-    totals: pd.DataFrame
-    per_event: pd.DataFrame
-    per_day: pd.DataFrame
+    event: PoshOrderEvent
 
 
 def normalise_email(raw: str | None) -> str | None:
@@ -83,18 +138,18 @@ class _Order:
     event_start: datetime | None = None
     purchased_at: datetime | None = None
     holders: dict[str, int] = field(default_factory=dict)
-    contacts: dict[str, Contact] = field(default_factory=dict)
+    contacts: dict[str, _Person] = field(default_factory=dict)
     checked_in: set[str] = field(default_factory=set)
     ledger: list[dict[str, Any]] = field(default_factory=list)
 
-    def meet(self, contact: Contact | None) -> str | None:
+    def meet(self, contact: PoshContact | None) -> str | None:
         if contact is None:
             return None
         email = normalise_email(contact.email)
         if email is None:
             return None
         known = self.contacts.get(email)
-        self.contacts[email] = Contact(
+        self.contacts[email] = _Person(
             email=contact.email,
             first_name=contact.first_name or (known.first_name if known else None),
             last_name=contact.last_name or (known.last_name if known else None),
@@ -241,53 +296,3 @@ def affected_emails(interactions: pd.DataFrame) -> list[str]:
     if interactions.empty:
         return []
     return sorted({str(e) for e in interactions["email"].dropna()})
-
-
-def revenue_summary(
-    ledger: pd.DataFrame,
-    *,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    webhook_ids: Iterable[int] | None = None,
-) -> RevenueReport:
-    """Gross, refunds, net, tickets and buyers per currency, per event and per day.
-
-    Restrict to movements on days in ``[date_from, date_to]`` and/or caused by ``webhook_ids``
-    (e.g. the events one run processed).
-    """
-    frame = ledger
-    if date_from is not None:
-        frame = frame[frame["day"] >= date_from]
-    if date_to is not None:
-        frame = frame[frame["day"] <= date_to]
-    if webhook_ids is not None:
-        frame = frame[frame["webhook_id"].isin(list(webhook_ids))]
-    frame = frame.assign(
-        currency=frame["currency"].fillna("?"),
-        event_name=frame["event_name"].fillna("(unknown event)"),
-        gross=frame["amount"].where(frame["kind"] == "sale", 0.0),
-        refunds=frame["amount"].where(frame["kind"] == "refund", 0.0),
-    )
-
-    def summarise(keys: list[str]) -> pd.DataFrame:
-        columns = [*keys, "gross", "refunds", "net", "tickets", "buyers", "orders"]
-        if frame.empty:
-            return pd.DataFrame(columns=columns)
-        grouped = frame.groupby(keys, dropna=False, sort=True)
-        out = grouped.agg(
-            gross=("gross", "sum"),
-            refunds=("refunds", "sum"),
-            tickets=("tickets", "sum"),
-            buyers=("buyer", "nunique"),
-            orders=("order_id", "nunique"),
-        ).reset_index()
-        out["net"] = out["gross"] - out["refunds"]
-        for col in ("gross", "refunds", "net"):
-            out[col] = out[col].round(2)
-        return out[columns]
-
-    return RevenueReport(
-        totals=summarise(["currency"]),
-        per_event=summarise(["event_name", "currency"]),
-        per_day=summarise(["day", "currency"]),
-    )

@@ -8,6 +8,7 @@ person in Python.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
@@ -181,83 +182,144 @@ def resolve_people(interactions: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
     """
     keys = person_keys(interactions)
     codes_all, emails = ar.factorize(keys)
-    n = len(emails)
-    if n == 0:
+    if not emails:
         return empty_people()
-    keep = codes_all >= 0
-    rows = _Rows(interactions, keep)
-    codes = codes_all[keep]
-    now = ar.timestamp_us(as_of)
+    ctx = _Context.of(interactions, codes_all, len(emails), ar.timestamp_us(as_of))
+    out: _Columns = {"email": ar.strings(np.asarray(emails, dtype=object))}
+    for step in (_names, _seen, _bookings, _sources, _services, _events):
+        out.update(step(ctx))
+    return pd.DataFrame(out).astype(PEOPLE_DTYPES)[PEOPLE_COLUMNS]
 
-    occurred = rows.times("occurred_at")
-    created = rows.times("created_at")
-    src_codes, src_uniques = rows.codes("source")
-    kind_codes, kind_uniques = rows.codes("kind")
-    status_codes, status_uniques = rows.codes("status")
-    kind = ar.Vocabulary(kind_codes, kind_uniques)
-    status = ar.Vocabulary(status_codes, status_uniques)
-    source = ar.Vocabulary(src_codes, src_uniques)
 
-    recency = np.where(created != ar.NAT, created, occurred)
+_Columns = dict[str, pd.Series | ar.Int64Array | ar.BoolArray | ar.ObjectArray]
 
-    out: dict[str, pd.Series | ar.Int64Array | ar.BoolArray | ar.ObjectArray] = {
-        "email": ar.strings(np.asarray(emails, dtype=object))
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What every step of :func:`resolve_people` reads: per resolvable row, its person code and columns."""
+
+    rows: _Rows
+    codes: ar.Int64Array
+    n: int
+    now: int
+    occurred: ar.Int64Array
+    created: ar.Int64Array
+    kind: ar.Vocabulary
+    status: ar.Vocabulary
+    source: ar.Vocabulary
+    svc_codes: ar.Int64Array
+    svc_uniques: list[Any]
+    #: Bookings that happened or will happen (not void).
+    counted: ar.BoolArray
+
+    @classmethod
+    def of(cls, interactions: pd.DataFrame, codes_all: ar.Int64Array, n: int, now: int) -> _Context:
+        keep = codes_all >= 0
+        rows = _Rows(interactions, keep)
+        svc_codes, svc_uniques = rows.codes("service", sort=True)
+        kind, status = ar.Vocabulary(*rows.codes("kind")), ar.Vocabulary(*rows.codes("status"))
+        return cls(
+            rows=rows,
+            codes=codes_all[keep],
+            n=n,
+            now=now,
+            occurred=rows.times("occurred_at"),
+            created=rows.times("created_at"),
+            kind=kind,
+            status=status,
+            source=ar.Vocabulary(*rows.codes("source")),
+            svc_codes=svc_codes,
+            svc_uniques=svc_uniques,
+            counted=kind.isin("booking") & ~status.isin(*VOID_BOOKING_STATUSES),
+        )
+
+
+def _names(ctx: _Context) -> _Columns:
+    """first_name, last_name, phone: the latest non-blank value (``created_at``, else ``occurred_at``)."""
+    recency = np.where(ctx.created != ar.NAT, ctx.created, ctx.occurred)
+    return {
+        field: _latest_text(ctx.rows.text(field), ctx.codes, recency, ctx.n)
+        for field in ("first_name", "last_name", "phone")
     }
-    for field in ("first_name", "last_name", "phone"):
-        out[field] = _latest_text(rows.text(field), codes, recency, n)
 
-    seen = np.concatenate([created, occurred])
-    seen_codes = np.concatenate([codes, codes])
-    seen_mask = (seen != ar.NAT) & (seen <= now)
-    out["first_seen"] = ar.from_us(ar.group_min(seen_codes, seen, seen_mask, n))
-    out["last_seen"] = ar.from_us(ar.group_max(seen_codes, seen, seen_mask, n))
-    out["n_interactions"] = np.bincount(codes, minlength=n).astype(np.int64)
 
-    booking = kind.isin("booking")
-    counted = booking & ~status.isin(*VOID_BOOKING_STATUSES)
-    upcoming = counted & (occurred > now)
-    past = counted & (occurred != ar.NAT) & (occurred <= now)
-    out["counted_bookings"] = ar.count(codes, counted, n)
-    out["upcoming_bookings"] = ar.count(codes, upcoming, n)
-    out["last_counted_at"] = ar.from_us(ar.group_max(codes, occurred, past, n))
-    out["next_counted_at"] = ar.from_us(ar.group_min(codes, occurred, upcoming, n))
-    out["cancelled"] = ar.count(codes, booking & status.isin("cancelled"), n)
-    out["no_shows"] = ar.count(codes, booking & status.isin("no_show"), n)
-    per_source = ar.count_by(codes, src_codes, n, len(src_uniques))
-    for name in SOURCES:
-        out[f"n_{name}"] = (
-            per_source[:, source.index(name)] if source.index(name) >= 0 else np.zeros(n, np.int64)
+def _seen(ctx: _Context) -> _Columns:
+    """first_seen, last_seen (at or before ``as_of``) and n_interactions."""
+    seen = np.concatenate([ctx.created, ctx.occurred])
+    seen_codes = np.concatenate([ctx.codes, ctx.codes])
+    seen_mask = (seen != ar.NAT) & (seen <= ctx.now)
+    return {
+        "first_seen": ar.from_us(ar.group_min(seen_codes, seen, seen_mask, ctx.n)),
+        "last_seen": ar.from_us(ar.group_max(seen_codes, seen, seen_mask, ctx.n)),
+        "n_interactions": np.bincount(ctx.codes, minlength=ctx.n).astype(np.int64),
+    }
+
+
+def _bookings(ctx: _Context) -> _Columns:
+    """Counted and upcoming bookings, the last and next counted dates, cancellations and no-shows."""
+    codes, n, occurred = ctx.codes, ctx.n, ctx.occurred
+    booking = ctx.kind.isin("booking")
+    counted = ctx.counted
+    upcoming = counted & (occurred > ctx.now)
+    past = counted & (occurred != ar.NAT) & (occurred <= ctx.now)
+    return {
+        "counted_bookings": ar.count(codes, counted, n),
+        "upcoming_bookings": ar.count(codes, upcoming, n),
+        "last_counted_at": ar.from_us(ar.group_max(codes, occurred, past, n)),
+        "next_counted_at": ar.from_us(ar.group_min(codes, occurred, upcoming, n)),
+        "cancelled": ar.count(codes, booking & ctx.status.isin("cancelled"), n),
+        "no_shows": ar.count(codes, booking & ctx.status.isin("no_show"), n),
+    }
+
+
+def _sources(ctx: _Context) -> _Columns:
+    """n_<source> for every known source, and the sorted list of sources seen."""
+    source = ctx.source
+    per_source = ar.count_by(ctx.codes, source.codes, ctx.n, len(source.uniques))
+    out: _Columns = {
+        f"n_{name}": (
+            per_source[:, source.index(name)] if source.index(name) >= 0 else np.zeros(ctx.n, np.int64)
         )
-    out["sources"] = _sources_text(per_source, [str(s) for s in src_uniques])
+        for name in SOURCES
+    }
+    out["sources"] = _sources_text(per_source, [str(s) for s in source.uniques])
+    return out
 
-    svc_codes, svc_uniques = rows.codes("service", sort=True)
-    width = len(svc_uniques) + 1
-    svc_mask = counted & (svc_codes >= 0)
-    pairs = np.sort(pd.unique(codes[svc_mask] * width + svc_codes[svc_mask]))
-    out["services_used"] = ar.strings(
-        ar.join_sorted_items(
-            pairs // width,
-            np.asarray(svc_uniques, dtype=object)[pairs % width],
-            n,
-            max_chars=MAX_SERVICES_CHARS,
-        )
+
+def _services(ctx: _Context) -> _Columns:
+    """services_used: distinct services of counted bookings, sorted, joined, capped in length."""
+    width = len(ctx.svc_uniques) + 1
+    svc_mask = ctx.counted & (ctx.svc_codes >= 0)
+    pairs = np.sort(pd.unique(ctx.codes[svc_mask] * width + ctx.svc_codes[svc_mask]))
+    joined = ar.join_sorted_items(
+        pairs // width,
+        np.asarray(ctx.svc_uniques, dtype=object)[pairs % width],
+        ctx.n,
+        max_chars=MAX_SERVICES_CHARS,
     )
+    return {"services_used": ar.strings(joined)}
 
+
+def _events(ctx: _Context) -> _Columns:
+    """Tickets, events and webinars attended, the last and next event dates."""
+    codes, n, occurred, status = ctx.codes, ctx.n, ctx.occurred, ctx.status
     # An event is its id or, when the source gave none, its name; always within its source.
-    ev_codes, ev_uniques = rows.codes("event_id")
-    ref = np.where(ev_codes >= 0, ev_codes, np.where(svc_codes >= 0, len(ev_uniques) + svc_codes, -1))
-    event_key = np.where(ref >= 0, ref * (len(src_uniques) + 1) + src_codes + 1, -1)
-    ticket = kind.isin("ticket")
+    ev_codes, ev_uniques = ctx.rows.codes("event_id")
+    svc = ctx.svc_codes
+    ref = np.where(ev_codes >= 0, ev_codes, np.where(svc >= 0, len(ev_uniques) + svc, -1))
+    event_key = np.where(ref >= 0, ref * (len(ctx.source.uniques) + 1) + ctx.source.codes + 1, -1)
+    ticket = ctx.kind.isin("ticket")
     active = ticket & ~status.isin(*VOID_TICKET_STATUSES)
-    webinar = source.isin("zoom") & (kind.isin("attendance") | status.isin("attended"))
-    out["events_attended"] = ar.distinct_count(codes, event_key, active, n)
-    out["webinars_attended"] = ar.distinct_count(codes, event_key, webinar, n)
+    webinar = ctx.source.isin("zoom") & (ctx.kind.isin("attendance") | status.isin("attended"))
     attended = (active | webinar) & (occurred != ar.NAT)
-    out["last_event_date"] = ar.from_us(ar.group_max(codes, occurred, attended & (occurred <= now), n))
-    out["next_event_date"] = ar.from_us(ar.group_min(codes, occurred, attended & (occurred > now), n))
     tickets = ar.count(codes, ticket, n)
     tickets_active = ar.count(codes, active, n)
-    out["tickets"] = tickets
-    out["tickets_active"] = tickets_active
-    out["all_tickets_void"] = (tickets > 0) & (tickets_active == 0)
-    return pd.DataFrame(out).astype(PEOPLE_DTYPES)[PEOPLE_COLUMNS]
+    return {
+        "events_attended": ar.distinct_count(codes, event_key, active, n),
+        "webinars_attended": ar.distinct_count(codes, event_key, webinar, n),
+        "last_event_date": ar.from_us(ar.group_max(codes, occurred, attended & (occurred <= ctx.now), n)),
+        "next_event_date": ar.from_us(ar.group_min(codes, occurred, attended & (occurred > ctx.now), n)),
+        "tickets": tickets,
+        "tickets_active": tickets_active,
+        "all_tickets_void": (tickets > 0) & (tickets_active == 0),
+    }

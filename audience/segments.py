@@ -6,6 +6,7 @@ combination of the numbers it depends on, never once per person.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final, Self
 
 import numpy as np
@@ -133,21 +134,50 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
 
     The input is not modified; the result has the same index.
     """
-    now = ar.timestamp_us(as_of)
+    last = _LastBooking.of(people, ar.timestamp_us(as_of))
+    frequency, recency = _segments(people, last, thresholds)
+    out = people.copy()
+    out["frequency_segment"] = pd.array(np.asarray(_FREQUENCY, dtype=object)[frequency], dtype="string")
+    out["recency_segment"] = pd.array(np.asarray(_RECENCY, dtype=object)[recency], dtype="string")
+    out["tags"] = pd.array(_tags(people, frequency, recency), dtype="string")
+    out["segment_reason"] = pd.array(_reasons(people, last), dtype="string")
+    counted, webinars = _int(people, "counted_bookings"), _int(people, "webinars_attended")
+    void = people["all_tickets_void"].to_numpy(dtype=np.bool_)
+    out["removal_candidate"] = void & (counted == 0) & (webinars == 0)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _LastBooking:
+    """Per person: whether there is a last counted booking, and its age in microseconds (0 without)."""
+
+    has_last: ar.BoolArray
+    age_us: ar.Int64Array
+
+    @classmethod
+    def of(cls, people: pd.DataFrame, now: int) -> _LastBooking:
+        last = ar.to_us(people["last_counted_at"])
+        has_last = last != ar.NAT
+        return cls(has_last, np.where(has_last, now - np.where(has_last, last, 0), 0))
+
+
+def _segments(
+    people: pd.DataFrame, last: _LastBooking, t: SegmentThresholds
+) -> tuple[ar.Int64Array, ar.Int64Array]:
+    """Frequency and recency codes (indexes into ``_FREQUENCY`` / ``_RECENCY``; 0 = none)."""
     counted = _int(people, "counted_bookings")
     upcoming = _int(people, "upcoming_bookings")
-    last = ar.to_us(people["last_counted_at"])
-    has_last = last != ar.NAT
-    age_us = np.where(has_last, now - np.where(has_last, last, 0), 0)
-
-    t = thresholds
     frequency = np.select(
         [counted >= t.loyal_from, counted >= t.returning_from, counted >= 1], [3, 2, 1], default=0
     )
-    recent = (upcoming > 0) | (has_last & (age_us <= t.recent_days * _DAY_US))
-    inactive = (upcoming == 0) & (~has_last | (age_us > t.inactive_days * _DAY_US))
+    recent = (upcoming > 0) | (last.has_last & (last.age_us <= t.recent_days * _DAY_US))
+    inactive = (upcoming == 0) & (~last.has_last | (last.age_us > t.inactive_days * _DAY_US))
     recency = np.where(counted >= 1, np.select([recent, inactive], [1, 2], default=0), 0)
+    return frequency, recency
 
+
+def _tags(people: pd.DataFrame, frequency: ar.Int64Array, recency: ar.Int64Array) -> ar.ObjectArray:
+    """Comma-joined frequency, recency and ``source_<name>`` tags, rendered once per distinct combination."""
     source_codes, source_uniques = ar.factorize(people["sources"])
     source_tags = [",".join(_source_tag(s) for s in str(u).split(",")) for u in source_uniques]
 
@@ -157,11 +187,12 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
             parts.append(source_tags[src])
         return ",".join(parts) or None
 
-    out = people.copy()
-    out["frequency_segment"] = pd.array(np.asarray(_FREQUENCY, dtype=object)[frequency], dtype="string")
-    out["recency_segment"] = pd.array(np.asarray(_RECENCY, dtype=object)[recency], dtype="string")
-    out["tags"] = pd.array(ar.format_unique([frequency, recency, source_codes], render_tags), dtype="string")
+    return ar.format_unique([frequency, recency, source_codes], render_tags)
 
+
+def _reasons(people: pd.DataFrame, last: _LastBooking) -> ar.ObjectArray:
+    """The segment reason text, rendered once per distinct combination of its inputs."""
+    counted = _int(people, "counted_bookings")
     events = _int(people, "events_attended")
     webinars = _int(people, "webinars_attended")
     event_at = ar.to_us(people["last_event_date"])
@@ -170,8 +201,8 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
     nothing = (counted == 0) & (events == 0) & (webinars == 0)
     reason_keys = [
         counted,
-        np.where(has_last, age_us // _DAY_US, -1),
-        upcoming,
+        np.where(last.has_last, last.age_us // _DAY_US, -1),
+        _int(people, "upcoming_bookings"),
         events,
         webinars,
         event_day,
@@ -179,6 +210,4 @@ def segment_people(people: pd.DataFrame, as_of: pd.Timestamp, thresholds: Segmen
         np.where(nothing, _int(people, "cancelled"), 0),
         np.where(nothing, _int(people, "no_shows"), 0),
     ]
-    out["segment_reason"] = pd.array(ar.format_unique(reason_keys, _render_reason), dtype="string")
-    out["removal_candidate"] = void & (counted == 0) & (webinars == 0)
-    return out
+    return ar.format_unique(reason_keys, _render_reason)

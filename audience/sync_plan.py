@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 Action = Literal["create", "update", "unchanged", "remove", "skip"]
@@ -26,7 +27,7 @@ DEFAULT_MAX_BYTES: Final[int] = 8_000_000
 def plan_brevo_sync(
     payloads: pd.DataFrame,
     last_pushed: pd.DataFrame,
-    removable: Iterable[str] | pd.Series,
+    removable: Iterable[str] | pd.Series = (),
 ) -> pd.DataFrame:
     """Diff ``payloads`` (from :func:`audience.brevo_payload.build_brevo_payloads`) against
     ``last_pushed`` (``email``, ``payload_hash``, ``on_list``: the state after the last sync).
@@ -49,18 +50,8 @@ def plan_brevo_sync(
     removable_set = set(removable.dropna().astype(str) if isinstance(removable, pd.Series) else removable)
     emails = payloads["email"].astype("string").to_numpy(dtype=object)
     hashes = payloads["payload_hash"].astype("string").to_numpy(dtype=object)
-    pushed_emails = pd.Index(last_pushed["email"].astype("string").to_numpy(dtype=object))
-    if not pushed_emails.is_unique:
-        raise ValueError("last_pushed has duplicate emails")
-    pushed_hashes = last_pushed["payload_hash"].astype("string").to_numpy(dtype=object)
-    pushed_on_list = last_pushed["on_list"].fillna(False).to_numpy(dtype=np.bool_)
-
-    where = pushed_emails.get_indexer(emails)
-    known = where >= 0
-    on_list = np.zeros(len(emails), dtype=np.bool_)
-    on_list[known] = pushed_on_list[where[known]]
-    same_hash = np.zeros(len(emails), dtype=np.bool_)
-    same_hash[known] = pushed_hashes[where[known]] == hashes[known]
+    pushed = _Pushed.of(last_pushed)
+    known, on_list, same_hash = pushed.match(emails, hashes)
     candidate = (
         payloads["removal_candidate"].fillna(False).to_numpy(dtype=np.bool_)
         if "removal_candidate" in payloads
@@ -78,20 +69,57 @@ def plan_brevo_sync(
     empty = np.isin(action, ["remove", "skip"])
     attributes[empty] = [{} for _ in range(int(empty.sum()))]
     plan = pd.DataFrame({"email": emails, "action": action, "attributes": attributes, "payload_hash": hashes})
-
-    # People to remove who have no payload this run (e.g. their only data was deleted).
-    extra = pushed_on_list & pushed_emails.isin(list(removable_set)) & ~pushed_emails.isin(pd.Index(emails))
-    if extra.any():
-        gone = pd.DataFrame(
-            {
-                "email": pushed_emails.to_numpy(dtype=object)[extra],
-                "action": "remove",
-                "attributes": [{} for _ in range(int(extra.sum()))],
-                "payload_hash": pushed_hashes[extra],
-            }
-        )
+    gone = pushed.gone(emails, removable_set)
+    if not gone.empty:
         plan = pd.concat([plan, gone], ignore_index=True)
     return plan.astype({"email": "string", "action": "string", "payload_hash": "string"})
+
+
+class _Pushed:
+    """The state after the last sync as arrays: emails (unique), payload hashes, on-list flags."""
+
+    def __init__(self, emails: pd.Index, hashes: npt.NDArray[Any], on_list: npt.NDArray[np.bool_]) -> None:
+        self.emails = emails
+        self.hashes = hashes
+        self.on_list = on_list
+
+    @classmethod
+    def of(cls, last_pushed: pd.DataFrame) -> _Pushed:
+        emails = pd.Index(last_pushed["email"].astype("string").to_numpy(dtype=object))
+        if not emails.is_unique:
+            raise ValueError("last_pushed has duplicate emails")
+        return cls(
+            emails,
+            last_pushed["payload_hash"].astype("string").to_numpy(dtype=object),
+            last_pushed["on_list"].fillna(False).to_numpy(dtype=np.bool_),
+        )
+
+    def match(
+        self, emails: npt.NDArray[Any], hashes: npt.NDArray[Any]
+    ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+        """Per payload: pushed before, on the list, and pushed with the same hash."""
+        where = self.emails.get_indexer(pd.Index(emails))
+        known = where >= 0
+        on_list = np.zeros(len(emails), dtype=np.bool_)
+        on_list[known] = self.on_list[where[known]]
+        same_hash = np.zeros(len(emails), dtype=np.bool_)
+        same_hash[known] = self.hashes[where[known]] == hashes[known]
+        return known, on_list, same_hash
+
+    def gone(self, emails: npt.NDArray[Any], removable: set[str]) -> pd.DataFrame:
+        """``remove`` rows for people on the list, in ``removable``, with no payload this run.
+
+        E.g. their only data was deleted; the row carries the last pushed hash.
+        """
+        extra = self.on_list & self.emails.isin(list(removable)) & ~self.emails.isin(pd.Index(emails))
+        return pd.DataFrame(
+            {
+                "email": self.emails.to_numpy(dtype=object)[extra],
+                "action": "remove",
+                "attributes": [{} for _ in range(int(extra.sum()))],
+                "payload_hash": self.hashes[extra],
+            }
+        )
 
 
 def summarise_plan(plan: pd.DataFrame) -> dict[str, int]:

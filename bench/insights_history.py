@@ -45,16 +45,15 @@ def _served(ctx: SandboxContext) -> tuple[int, int]:
 
 
 @flow(name="bench-insights-history")
-async def steps(ctx: SandboxContext, database_url: str) -> list[dict[str, Any]]:
-    """Three reports' history preparation: fresh store, refresh, plain."""
-    engine = make_engine(database_url)
+async def steps(ctx: SandboxContext) -> list[dict[str, Any]]:
+    """Three reports' history preparation (on ``DATABASE_URL``): fresh store, refresh, plain."""
     anchor = ctx.world.anchor.date()
     window = Window(date_from=anchor - timedelta(days=180), date_to=anchor - timedelta(days=151))
     out = []
     for name, refresh in (("fresh store", True), ("second, refresh", True), ("third, no refresh", False)):
         calls0, rows0 = _served(ctx)
         started = time.perf_counter()
-        history = await prepare_history(engine, window, refresh=refresh, now=datetime.now(UTC))
+        history = await prepare_history(window, refresh=refresh, now=datetime.now(UTC))
         seconds = time.perf_counter() - started
         calls1, rows1 = _served(ctx)
         out.append(
@@ -67,7 +66,6 @@ async def steps(ctx: SandboxContext, database_url: str) -> list[dict[str, Any]]:
                 "bookings_stored": history.bookings,
             }
         )
-    engine.dispose()
     return out
 
 
@@ -94,7 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         engine = make_engine(url)
         upgrade(engine)
         engine.dispose()
-        results = asyncio.run(steps(ctx, url))
+        os.environ["DATABASE_URL"] = url
+        results = asyncio.run(steps(ctx))
     print(f"world: {args.scale} appointments, cpu {os.cpu_count()}")
     for r in results:
         print(

@@ -1,6 +1,6 @@
 """How the ``engarde`` command ends on a failure an admin can fix: one sentence on stderr, no traceback.
 
-:func:`run_cli` runs the typer app; an exception that :func:`flows.failures.explain` recognises
+:func:`run_cli` runs the typer app; an exception that :func:`tasks.failures.explain` recognises
 (missing setting, unmigrated database, unreachable service, wrong credentials, bad parameter,
 exhausted rate limit) is printed as its sentence with a non-zero exit code. ``--debug`` or
 ``ENGARDE_DEBUG=1`` re-raises it with its traceback; a bug always keeps its traceback.
@@ -29,7 +29,7 @@ class _QuietExplained(logging.Filter):
 
 def quiet_console() -> None:
     """Keep explained failures and the final ``Failed`` line off the terminal (the API still gets them)."""
-    from flows.failures import install_log_filter
+    from tasks.failures import install_log_filter
 
     install_log_filter()
     for handler in logging.getLogger().handlers:
@@ -55,7 +55,7 @@ def run_cli(app: Callable[[], Any]) -> None:
     try:
         app()
     except Exception as exc:
-        from flows.failures import debug_enabled, exit_code, explain
+        from tasks.failures import debug_enabled, exit_code, explain
 
         sentence = explain(exc)
         if sentence is None or debug_enabled():

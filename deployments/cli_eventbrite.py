@@ -22,24 +22,24 @@ DEFAULT_BLOCK = "eventbrite-oauth-token"
 app = typer.Typer(help="Connect an Eventbrite account (OAuth2 authorization code).", no_args_is_help=True)
 
 
-def check_database(url: str | None = None) -> str:
+def check_database() -> str:
     """Where the token would go; raises (with the fixing command) when the database is not migrated."""
-    from store.db import engine_for
+    from store.db import default_engine
 
-    engine = engine_for(url)
+    engine = default_engine()
     return engine.url.render_as_string(hide_password=True)
 
 
-def save_token_to_database(token: SecretStr, *, url: str | None = None) -> str:
+def save_token_to_database(token: SecretStr) -> str:
     """Store the token as the ``eventbrite`` platform connection (created or replaced); says where."""
     from sqlalchemy import select
 
-    from store.db import engine_for, session_scope
+    from store.db import default_engine, session_scope
     from store.models import PlatformConnection
 
-    engine = engine_for(url)
+    engine = default_engine()
     now = datetime.now(UTC)
-    with session_scope(engine) as session:
+    with session_scope() as session:
         row = session.scalar(select(PlatformConnection).where(PlatformConnection.provider == PROVIDER))
         if row is None:
             row = PlatformConnection(provider=PROVIDER, config={}, created_at=now)
@@ -85,8 +85,8 @@ def exchange(
     block_name: Annotated[str, typer.Option(help="Name of the Prefect Secret block.")] = DEFAULT_BLOCK,
 ) -> None:
     """Exchange CODE for an access token and store it; the token itself is never shown."""
-    from connectors._http import ConnectorError
     from connectors.eventbrite import EventbriteSettings, exchange_code
+    from connectors.http import ConnectorError
 
     if not prefect_secret:
         # Check the destination before spending the single-use code.

@@ -26,12 +26,6 @@ integrations_app = typer.Typer(help="The integrations this project talks to, and
 app = typer.Typer(help="Sign-up queue, integrations and connection checks.", no_args_is_help=True)
 
 
-def _engine() -> Any:
-    from flows.signup_queue import open_engine
-
-    return open_engine()
-
-
 def _actor(by: str | None) -> str:
     return by or os.environ.get("ENGARDE_ADMIN") or f"cli:{getpass.getuser()}"
 
@@ -42,13 +36,13 @@ def list_queue(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List queue entries (oldest first) with their decision and invitation state."""
-    from audience.signups import services_list
+    from signups.candidates import services_list
     from store import signups as repo
     from store.db import session_scope
 
     if status is not None and status not in repo.QUEUE_STATUSES:
         raise typer.BadParameter(f"status must be one of {', '.join(repo.QUEUE_STATUSES)}")
-    with session_scope(_engine()) as session:
+    with session_scope() as session:
         entries = repo.list_signups(session, status=status)
         latest = {i.email: i for i in repo.invitations(session, emails=[e.email for e in entries])}
         rows: list[dict[str, Any]] = [
@@ -92,7 +86,7 @@ def _decide(
 
     if all_ == bool(emails):
         raise typer.BadParameter("give one or more emails, or --all (not both)")
-    with session_scope(_engine()) as session:
+    with session_scope() as session:
         result = repo.decide_signups(
             session, emails=None if all_ else emails, decision=decision, decided_by=_actor(by), note=note
         )
@@ -105,12 +99,11 @@ def _decide(
 
 
 def _invite(emails: list[str] | None, by: str | None) -> None:
-    from flows.signup_queue import open_sender
-    from tasks.signups import invite_approved
+    from tasks.invitations import invite_approved, open_sender
 
     async def run() -> dict[str, int]:
         async with open_sender() as sender:
-            report = await invite_approved(_engine(), sender, invited_by=_actor(by), emails=emails)
+            report = await invite_approved(sender, invited_by=_actor(by), emails=emails)
         for outcome in report.outcomes:
             if outcome.status in ("failed", "unconfirmed"):
                 typer.echo(f"  {outcome.email}: {outcome.status} {outcome.error or ''}".rstrip())

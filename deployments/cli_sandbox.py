@@ -30,6 +30,12 @@ def serve(
         bool,
         typer.Option(help="Enforce the real API budgets per client (EasyAppointments 100/120 s, ...)."),
     ] = False,
+    fast: Annotated[
+        bool,
+        typer.Option(
+            help="Test speed: loose Brevo budgets, imports done in a second (default: Brevo's real pace)."
+        ),
+    ] = False,
     env_file: Annotated[
         Path, typer.Option("--env-file", help="Write the variables pointing connectors at the sandbox here.")
     ] = DEFAULT_ENV_FILE,
@@ -41,12 +47,13 @@ def serve(
 
     from sandbox.framework import RunningSandbox, new_context
 
-    context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets)
+    context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets, fast=fast or None)
     sandbox = RunningSandbox(context, port=port).start()
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
     typer.echo(
-        f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults})"
+        f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults}, "
+        f"{'fast' if context.fast else 'real'} pace)"
     )
     typer.echo(f"environment written to {env_file}; use `engarde --env-file {env_file} ...`")
     try:
@@ -101,3 +108,35 @@ def stats(
             )
         if entry.get("state"):
             typer.echo(f"    state: {json.dumps(entry['state'])}")
+
+
+@app.command("brevo-event")
+def brevo_event(
+    kind: Annotated[
+        str, typer.Option(help="Subscription name: unsubscribed, hardBounce, spam, contactDeleted, ...")
+    ],
+    email: Annotated[str, typer.Option(help="The contact the event is about.")],
+    list_id: Annotated[
+        list[int] | None, typer.Option(help="List(s) of the event (default: the master list).")
+    ] = None,
+    env_file: Annotated[
+        Path, typer.Option("--env-file", help="The file `engarde sandbox` wrote.")
+    ] = DEFAULT_ENV_FILE,
+) -> None:
+    """Make the Brevo twin send one webhook event; the contact changes first, as in Brevo."""
+    import httpx
+
+    url = _admin_url(env_file).rsplit("/_sandbox", 1)[0] + "/brevo/_sandbox/events"
+    try:
+        answer = httpx.post(url, json={"kind": kind, "email": email, "list_ids": list_id or []}, timeout=30)
+    except httpx.HTTPError as exc:
+        typer.echo(f"the sandbox at {url} does not answer ({exc}); is `engarde sandbox` running?", err=True)
+        raise typer.Exit(1) from exc
+    if answer.status_code != 200:
+        typer.echo(f"refused: {answer.json().get('message', answer.text)}", err=True)
+        raise typer.Exit(2)
+    data = answer.json()
+    typer.echo(
+        f"{kind} for {data['email']}: contact {'changed' if data['known'] else 'unknown to the twin'}; "
+        f"delivered to {len(data['delivered'])} webhook(s), answers {data['delivered'] or 'none'}"
+    )

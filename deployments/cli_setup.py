@@ -68,10 +68,10 @@ async def ensure_limit(client: Any, name: str, limit: int, decay: float, why: st
 
 def check_database() -> Outcome:
     """The project database is migrated (the run locks and checkpoints live there)."""
-    from store.db import DatabaseNotMigrated, engine_for
+    from store.db import DatabaseNotMigrated, default_engine
 
     try:
-        engine = engine_for()
+        engine = default_engine()
     except DatabaseNotMigrated as exc:
         return Outcome("project database", "missing", str(exc))
     from store.encryption import encrypt_plain_rows

@@ -38,7 +38,7 @@ def run_demo(scale: int = 3000, seed: int = 7) -> int:
 
     os.environ["DATABASE_URL"] = _fresh_database()
     _step("migrating " + os.environ["DATABASE_URL"], lambda: upgrade(make_engine()))
-    ctx = new_context(scale=scale, seed=seed)
+    ctx = new_context(scale=scale, seed=seed, fast=True)  # the demo runs in seconds, not at Brevo's pace
     with RunningSandbox(ctx) as sandbox:
         os.environ.update(sandbox.env)
         print(
@@ -84,7 +84,9 @@ def _posh_vip(ctx: SandboxContext) -> None:
             lambda: asyncio.run(send_deliveries(f"{receiver.base_url}/api/webhooks/poshvip", deliveries)),
         )
         print(f"   receiver answered: {dict(sent.statuses)}")
-    summary = _step("poshvip-events (stored events -> interactions -> Brevo)", poshvip_events)
+    summary = _step(
+        "poshvip-events (stored events -> interactions -> Brevo)", lambda: asyncio.run(poshvip_events())
+    )
     print(_render(summary))
 
 
@@ -92,7 +94,7 @@ def _signups_and_platform_users(ctx: SandboxContext) -> None:
     """Seed a few platform users, sync them, and queue the last month's bookers for invitations."""
     from flows.platform_users_sync import platform_users_sync
     from flows.signup_queue import add_bookers_to_queue
-    from store.db import engine_for, session_scope
+    from store.db import session_scope
     from store.platform_users import seed_platform_users
 
     rng = ctx.world.rng_for("demo-platform-users")
@@ -100,7 +102,7 @@ def _signups_and_platform_users(ctx: SandboxContext) -> None:
         {"email": p.email, "first_name": p.first_name, "last_name": p.last_name, "role": "member"}
         for p in ctx.world.pick_people(rng, 25)
     ]
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         seed_platform_users(session, users)
     synced = _step(
         "platform-users-sync (25 seeded platform users)", lambda: asyncio.run(platform_users_sync())

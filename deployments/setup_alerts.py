@@ -45,7 +45,7 @@ def _recipients() -> list[str]:
     return [e.strip() for e in (os.environ.get("ADMIN_NOTIFICATION_EMAILS") or "").split(",") if e.strip()]
 
 
-async def ensure_failure_automation(client: Any) -> Any:
+async def ensure_failure_automation(client: Any) -> Any:  # noqa: ARG001 (one signature for every setup step)
     """Create or update the webhook block and the automation; an Outcome says which."""
     from prefect.automations import Automation, CallWebhook, EventTrigger, Posture
     from prefect.blocks.webhook import Webhook

@@ -12,10 +12,9 @@ from pydantic import BaseModel
 from audience.windows import backfill_windows
 from flows.audience_sync import audience_sync
 from flows.backfill_fanout import fan_out_windows, run_window_deployment, under_work_pool
-from flows.failures import explains_failures
-from store.checkpoints import window_states
-from store.db import engine_for, session_scope
+from tasks.failures import explains_failures
 from tasks.sources import configured_sources
+from tasks.windows import stored_window_states
 
 Reprocess = Literal["none", "failed", "all"]
 
@@ -96,8 +95,7 @@ async def audience_backfill(
     logger = get_run_logger()
     chosen = configured_sources() if sources is None else list(sources)
     windows = backfill_windows(date_from, date_to, window_days)
-    with session_scope(engine_for()) as session:
-        states = [window_states(session, s) for s in chosen]
+    states = stored_window_states(chosen)
     plan = [(w, _state(states, w)) for w in windows]
     if not dry_run and under_work_pool():
         spread = await _fan_out(plan, reprocess, chosen, list_id, max_parallel_windows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -9,30 +10,28 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_table_artifact
 from prefect.runtime import flow_run
-from pydantic import BaseModel, Field
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from audience.segments import SegmentThresholds
-from audience.windows import incremental_window
-from flows.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
-from flows.failures import ParameterError, explains_failures
-from store.checkpoints import last_complete_end
-from store.db import engine_for, session_scope
-from tasks.audience import build_audience, close_checkpoints, plan_sync, store_extract
+from tasks.audience import Audience, build_audience, close_checkpoints, plan_sync, store_interactions
 from tasks.audience_report import publish_audience_report
+from tasks.audience_summary import AudienceSyncSummary, brevo_summary, summarize
 from tasks.brevo import BrevoTarget, known_list_id, prepare_brevo
+from tasks.brevo_push import BrevoPushResult, count_plan, needs_push, push_changes
 from tasks.event_lists import (
     EventListResult,
     forget_deleted_event_lists,
     plan_event_list_sync,
     sync_event_lists,
 )
-from tasks.eventbrite import changed_since_with_lookback
 from tasks.extraction import SourceExtract
+from tasks.failures import ParameterError, explains_failures
 from tasks.preflight import require_settings
 from tasks.run_locks import BREVO_LISTS_LOCK, IfBusy, RunBusy, RunLocks, checkpoint_lock
 from tasks.secrets import resolve_secret_blocks
 from tasks.sources import ALL_SOURCES, configured_sources, extract_source
+from tasks.windows import DEFAULT_LOOKBACK_DAYS, changed_since_last_run, source_windows
 
 
 class AudienceSettings(BaseSettings):
@@ -41,7 +40,7 @@ class AudienceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENGARDE_", extra="ignore")
 
     lookback_days: int = Field(
-        default=7,
+        default=DEFAULT_LOOKBACK_DAYS,
         description="days before the last complete run's end that an incremental run reads again "
         "(catches late changes)",
     )
@@ -61,118 +60,12 @@ class AudienceSettings(BaseSettings):
     )
 
 
-class SourceSummary(BaseModel):
-    """What one source contributed to a run."""
-
-    date_from: date
-    date_to: date
-    rows: int
-    api_calls: int
-    complete: bool
-    notes: list[str] = []
-    #: Named figures of the source (Zoom: participants matched by email / registrant / not at all).
-    counts: dict[str, int] = {}
-
-
-class EventListsSummary(BaseModel):
-    """Per-event list changes of a run (planned, in a dry run)."""
-
-    added: int = 0
-    removed: int = 0
-    lists: int = 0
-
-
-class BrevoSummary(BaseModel):
-    """What the run did (or, in a dry run, would do) in Brevo."""
-
-    list_id: int | None = None
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    rejected: int = 0
-    skipped_consent: int = 0
-    api_calls: int = 0
-    event_lists: EventListsSummary = Field(default_factory=EventListsSummary)
-    #: Lists found deleted in Brevo and created again (and refilled) by this run.
-    recreated_lists: list[str] = []
-
-
-class AudienceSyncSummary(BaseModel):
-    """The result of one audience-sync run (printed by ``engarde run audience-sync --json``)."""
-
-    dry_run: bool
-    as_of: datetime
-    sources: dict[str, SourceSummary]
-    people: int
-    unresolvable_interactions: int
-    segments: dict[str, int]
-    brevo: BrevoSummary
-    api_calls: dict[str, int]
-    #: Why the run did nothing (another run held what it needed and it was told not to wait).
-    skipped: str | None = None
-
-    def render(self) -> str:
-        """A short human-readable report."""
-        if self.skipped:
-            return f"audience-sync skipped: {self.skipped}"
-        lines = [f"audience-sync{' (dry run)' if self.dry_run else ''} as of {self.as_of:%Y-%m-%d %H:%M} UTC"]
-        for name, src in self.sources.items():
-            state = "complete" if src.complete else "INCOMPLETE"
-            lines.append(
-                f"  {name:17} {src.date_from}..{src.date_to}: {src.rows} rows, {src.api_calls} calls, {state}"
-            )
-            lines.extend(f"      note: {n}" for n in src.notes)
-        lines.append(
-            f"  people: {self.people} ({self.unresolvable_interactions} interactions without a usable email)"
-        )
-        lines.append("  segments: " + ", ".join(f"{k}={v}" for k, v in sorted(self.segments.items())))
-        b = self.brevo
-        lines.append(
-            f"  brevo list {b.list_id}: created {b.created}, updated {b.updated}, unchanged {b.unchanged}, "
-            f"removed {b.removed}, rejected {b.rejected}, skipped (consent) {b.skipped_consent}, {b.api_calls} calls"
-        )
-        e = b.event_lists
-        lines.append(f"  event lists: {e.added} added, {e.removed} removed over {e.lists} list(s)")
-        if b.recreated_lists:
-            lines.append("  deleted in Brevo, created again and refilled: " + ", ".join(b.recreated_lists))
-        return "\n".join(lines)
-
-
-def _windows(
-    sources: list[str],
-    date_from: date | None,
-    date_to: date | None,
-    today: date,
-    settings: AudienceSettings,
-    database_url: str | None,
-) -> dict[str, tuple[date, date]]:
-    if date_from and date_to:
-        return dict.fromkeys(sources, (date_from, date_to))
-    out = {}
-    with session_scope(engine_for(database_url)) as session:
-        for source in sources:
-            start, end = incremental_window(
-                last_complete_end(session, source),
-                today,
-                lookback_days=settings.lookback_days,
-                initial_days=settings.initial_days,
-                horizon_days=settings.horizon_days,
-            )
-            out[source] = (date_from or start, date_to or end)
-    return out
-
-
 def _incremental_kw(source: str, date_from: date | None, settings: AudienceSettings) -> dict[str, Any]:
     """Eventbrite reads only what changed since the last complete run (minus the look-back)."""
     if source != "eventbrite" or date_from is not None:
         return {}
-    with session_scope(engine_for()) as session:
-        mark = last_complete_end(session, source)
-    if mark is None:
-        return {}
-    mark_start = datetime.combine(mark, datetime.min.time(), tzinfo=UTC)
-    return {"changed_since": changed_since_with_lookback(mark_start, settings.lookback_days)}
+    changed_since = changed_since_last_run(source, settings.lookback_days)
+    return {} if changed_since is None else {"changed_since": changed_since}
 
 
 async def _publish(
@@ -197,6 +90,28 @@ async def _publish(
             ],
             description="Dry run: a sample of what would be sent",
         )
+
+
+@dataclass(frozen=True)
+class _Run:
+    """The parameters of one run, once its windows are known."""
+
+    windows: dict[str, tuple[date, date]]
+    date_from: date | None
+    list_id: int | None
+    dry_run: bool
+    emails: list[str] | None
+    as_of: datetime
+    settings: AudienceSettings
+
+
+@dataclass
+class _Pushed:
+    """The master list's plan, what its push did, and the Brevo target it went to (None: no call)."""
+
+    plan: pd.DataFrame
+    push: BrevoPushResult
+    target: BrevoTarget | None
 
 
 @flow(name="audience-sync", log_prints=False)
@@ -224,132 +139,118 @@ async def audience_sync(
     resolve_secret_blocks()
     settings = AudienceSettings()
     as_of = (as_of or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    chosen = _chosen_sources(sources, dry_run=dry_run)
+    windows = source_windows(
+        chosen,
+        date_from,
+        date_to,
+        as_of.date(),
+        lookback_days=settings.lookback_days,
+        initial_days=settings.initial_days,
+        horizon_days=settings.horizon_days,
+    )
+    run = _Run(windows, date_from, list_id, dry_run, emails, as_of, settings)
+    try:
+        async with RunLocks(if_busy=if_busy) as locks:
+            return await _sync(run, await _claim_checkpoints(run, locks))
+    except RunBusy as busy:
+        get_run_logger().warning("%s", busy)
+        return AudienceSyncSummary.skipped_run(
+            dry_run=dry_run, as_of=as_of, list_id=list_id, reason=str(busy)
+        )
+
+
+def _chosen_sources(sources: list[str] | None, *, dry_run: bool) -> list[str]:
+    """The sources to extract (default: every configured one); their settings (and Brevo's) must be set."""
     chosen = configured_sources() if sources is None else list(sources)
     unknown = sorted(set(chosen) - set(ALL_SOURCES))
     if unknown:
         raise ParameterError(f"unknown sources {unknown}; choose from {list(ALL_SOURCES)}")
     require_settings(*chosen, *([] if dry_run else ["brevo"]))
-    windows = _windows(chosen, date_from, date_to, as_of.date(), settings, None)
-    try:
-        async with RunLocks(if_busy=if_busy) as locks:
-            if not dry_run:
-                await locks.take(checkpoint_lock(s, windows[s]) for s in chosen)
-                locks.mark_dead_runs_checkpoints(chosen)
-            return await _sync(
-                windows, date_from, list_id, dry_run, emails, as_of, settings, None if dry_run else locks
-            )
-    except RunBusy as busy:
-        get_run_logger().warning("%s", busy)
-        return AudienceSyncSummary(
-            dry_run=dry_run,
-            as_of=as_of,
-            sources={},
-            people=0,
-            unresolvable_interactions=0,
-            segments={},
-            brevo=BrevoSummary(list_id=list_id),
-            api_calls={},
-            skipped=str(busy),
-        )
+    return chosen
 
 
-async def _sync(
-    windows: dict[str, tuple[date, date]],
-    date_from: date | None,
-    list_id: int | None,
-    dry_run: bool,
-    emails: list[str] | None,
-    as_of: datetime,
-    settings: AudienceSettings,
-    locks: RunLocks | None,
-) -> AudienceSyncSummary:
-    logger = get_run_logger()
-    chosen = list(windows)
-    futures = {
-        s: extract_source(s).submit(*windows[s], **_incremental_kw(s, date_from, settings)) for s in chosen
-    }
-    extracts: list[SourceExtract] = [f.result() for f in futures.values()]
-    for extract in extracts:
-        store_extract(extract, flow_run_id=str(flow_run.get_id() or ""), checkpoint=not dry_run)
+async def _claim_checkpoints(run: _Run, locks: RunLocks) -> RunLocks | None:
+    """Take the run's checkpoint locks and mark what dead runs left ``running`` (a dry run takes none)."""
+    if run.dry_run:
+        return None
+    await locks.take(checkpoint_lock(s, run.windows[s]) for s in run.windows)
+    locks.mark_dead_runs_checkpoints(list(run.windows))
+    return locks
 
-    audience = build_audience(as_of, settings.thresholds, emails=emails)
+
+async def _sync(run: _Run, locks: RunLocks | None) -> AudienceSyncSummary:
+    """Extract and store, build the audience, push it (then the event lists), close the checkpoints."""
+    extracts = _extract_and_store(run)
+    audience = build_audience(run.as_of, run.settings.thresholds, emails=run.emails)
     error: str | None = None
-    target: BrevoTarget | None = None
-    events = EventListResult()
-    recreated: list[str] = []
     try:
         if locks is not None:
             await locks.take([BREVO_LISTS_LOCK])
-        known = known_list_id(list_id)
-        plan = plan_sync(audience, known or 0, [])
-        if dry_run:
-            target = await prepare_brevo(known, dry_run=True) if known else None
-            push = count_plan(plan, target)
-        elif needs_push(plan, known):
-            target = await prepare_brevo(list_id)
-            assert target.list_id is not None
-            if target.list_id != known:
-                plan = plan_sync(audience, target.list_id, [])
-            push = await push_changes(plan, target)
-        else:
-            push = count_plan(plan, None)
-            push.list_id = known
-            logger.info("nothing changed since the last push: no call to Brevo")
-        if target is not None and target.existing_lists is not None:
-            recreated = [
-                *target.recreated,
-                *map("event list {}".format, forget_deleted_event_lists(target.existing_lists)),
-            ]
-        if settings.event_lists:
-            # After the master push: everyone with an active ticket is now a Brevo contact.
-            event_plan = plan_event_list_sync(emails=emails)
-            if dry_run:
-                events = EventListResult(
-                    added=event_plan.adds, removed=event_plan.removes, lists=event_plan.lists
-                )
-            elif not event_plan.plan.empty:
-                events = await sync_event_lists(event_plan, target.states if target else None)
+        pushed = await _push_master_list(audience, run)
+        recreated = _recreated_lists(pushed.target)
+        events = await _push_event_lists(run, pushed.target)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        if not dry_run:
-            close_checkpoints(extracts, succeeded=error is None, error=error, database_url=None)
-
-    api_calls: dict[str, int] = {e.source: e.api_calls for e in extracts}
-    api_calls["brevo"] = push.api_calls + events.api_calls
-    summary = AudienceSyncSummary(
-        dry_run=dry_run,
-        as_of=as_of,
-        sources={
-            e.source: SourceSummary(
-                date_from=e.date_from,
-                date_to=e.date_to,
-                rows=len(e.frame),
-                api_calls=e.api_calls,
-                complete=e.complete,
-                notes=e.notes,
-                counts=e.counts,
-            )
-            for e in extracts
-        },
-        people=len(audience.people),
-        unresolvable_interactions=audience.unresolvable,
-        segments=audience.segments,
-        brevo=BrevoSummary(
-            list_id=push.list_id,
-            created=push.created,
-            updated=push.updated,
-            unchanged=push.unchanged,
-            removed=push.removed,
-            rejected=len(push.rejected),
-            skipped_consent=push.skipped_consent,
-            api_calls=push.api_calls + events.api_calls,
-            event_lists=EventListsSummary(added=events.added, removed=events.removed, lists=events.lists),
-            recreated_lists=recreated,
-        ),
-        api_calls=api_calls,
-    )
-    await _publish(summary, plan, push, record=not dry_run and emails is None)
-    logger.info("\n%s", summary.render())
+        if not run.dry_run:
+            close_checkpoints(extracts, succeeded=error is None, error=error)
+    brevo = brevo_summary(pushed.push, events, recreated)
+    summary = summarize(extracts, audience, brevo, dry_run=run.dry_run, as_of=run.as_of)
+    await _publish(summary, pushed.plan, pushed.push, record=not run.dry_run and run.emails is None)
+    get_run_logger().info("\n%s", summary.render())
     return summary
+
+
+def _extract_and_store(run: _Run) -> list[SourceExtract]:
+    """Extract every source's window concurrently, then store each (opening its checkpoint unless a dry run)."""
+    futures = [
+        extract_source(s).submit(*run.windows[s], **_incremental_kw(s, run.date_from, run.settings))
+        for s in run.windows
+    ]
+    extracts: list[SourceExtract] = [f.result() for f in futures]
+    for extract in extracts:
+        store_interactions(extract, flow_run_id=str(flow_run.get_id() or ""), checkpoint=not run.dry_run)
+    return extracts
+
+
+async def _push_master_list(audience: Audience, run: _Run) -> _Pushed:
+    """Plan the master list against what Brevo last accepted and push the changes (a dry run counts them)."""
+    known = known_list_id(run.list_id)
+    plan = plan_sync(audience, known or 0)
+    if run.dry_run:
+        target = await prepare_brevo(known, dry_run=True) if known else None
+        return _Pushed(plan, count_plan(plan, target), target)
+    if not needs_push(plan, known):
+        push = count_plan(plan, None)
+        push.list_id = known
+        get_run_logger().info("nothing changed since the last push: no call to Brevo")
+        return _Pushed(plan, push, None)
+    target = await prepare_brevo(run.list_id)
+    assert target.list_id is not None
+    if target.list_id != known:
+        plan = plan_sync(audience, target.list_id)
+    return _Pushed(plan, await push_changes(plan, target), target)
+
+
+def _recreated_lists(target: BrevoTarget | None) -> list[str]:
+    """Lists found deleted in Brevo: the master list created again, and event lists to refill."""
+    if target is None or target.existing_lists is None:
+        return []
+    return [
+        *target.recreated,
+        *map("event list {}".format, forget_deleted_event_lists(target.existing_lists)),
+    ]
+
+
+async def _push_event_lists(run: _Run, target: BrevoTarget | None) -> EventListResult:
+    """After the master push (everyone with an active ticket is now a contact): the per-event lists."""
+    if not run.settings.event_lists:
+        return EventListResult()
+    event_plan = plan_event_list_sync(emails=run.emails)
+    if run.dry_run:
+        return EventListResult(added=event_plan.adds, removed=event_plan.removes, lists=event_plan.lists)
+    if event_plan.plan.empty:
+        return EventListResult()
+    return await sync_event_lists(event_plan, target.states if target else None)

@@ -11,31 +11,28 @@ from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
-from sqlalchemy import Engine
 
-from flows.failures import explains_failures
 from insights.facts import parse_analysis_types
+from insights.generate import Narration
 from insights.history import history_notes
-from insights.models import Window
-from insights.report import build_report, render_markdown, write_html
-from store.db import engine_for
+from insights.models import FactSheet, History, Window
+from insights.report import Report, build_report, render_markdown, write_html
 from tasks.booking_history import prepare_history
-from tasks.easyappointments import extract_easyappointments
+from tasks.failures import explains_failures
 from tasks.insights import (
-    compute_facts_task,
-    load_bookings_task,
-    narrate_task,
-    save_report_task,
-    store_bookings_task,
+    compute_booking_facts,
+    load_bookings,
+    narrate_booking_facts,
+    save_insight_report,
 )
-from tasks.preflight import require_settings
 from tasks.secrets import resolve_secret_blocks
 
 AnalysisParam = Literal["overview", "demographics", "patterns", "conversion", "all"]
 
 
-def default_window(date_from: date | None, date_to: date | None, *, today: date, days: int = 30) -> Window:
-    """``date_to`` defaults to yesterday, ``date_from`` to ``days`` days ending at ``date_to``."""
+def report_window(date_from: date | None, date_to: date | None, *, today: date, days: int = 30) -> Window:
+    """A report's window: ``date_to`` defaults to yesterday (the last whole day), ``date_from`` to
+    ``days`` days ending at ``date_to``."""
     end = date_to or today - timedelta(days=1)
     start = date_from or end - timedelta(days=days - 1)
     if end < start:
@@ -43,12 +40,22 @@ def default_window(date_from: date | None, date_to: date | None, *, today: date,
     return Window(date_from=start, date_to=end)
 
 
-async def refresh_bookings(engine: Engine, date_from: date, date_to: date) -> None:
-    """Re-read ``[date_from, date_to]`` from EasyAppointments into the interactions table."""
-    require_settings("easyappointments")
-    extract = await extract_easyappointments(date_from, date_to)
-    written = store_bookings_task(engine, extract)
-    get_run_logger().info("refreshed %d EasyAppointments bookings (complete=%s)", written, extract.complete)
+def _write_report(
+    sheet: FactSheet, narration: Narration, coverage: History, *, now: datetime, reports_dir: Path
+) -> tuple[Report, Path]:
+    """The report of ``sheet`` with its narration and history notes, written as a self-contained HTML file."""
+    report = build_report(
+        sheet,
+        narration.insights,
+        model=narration.model,
+        generated_at=now,
+        dropped=narration.dropped,
+        input_tokens=narration.input_tokens or None,
+        output_tokens=narration.output_tokens or None,
+        notes=[*history_notes(coverage), *narration.notes],
+    )
+    path = write_html(report, reports_dir)
+    return report.model_copy(update={"html_path": str(path)}), path
 
 
 @flow(name="booking-insights")
@@ -60,7 +67,6 @@ async def booking_insights(
     timezone: str = "UTC",
     refresh: bool = False,
     reports_dir: str = "reports",
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Insights on EasyAppointments bookings between ``date_from`` and ``date_to`` (inclusive, UTC),
     compared with the previous window of equal length. Weekdays and hours are read in ``timezone``
@@ -71,14 +77,13 @@ async def booking_insights(
     resolve_secret_blocks()
     logger = get_run_logger()
     now = datetime.now(UTC)
-    window = default_window(date_from, date_to, today=now.date())
+    window = report_window(date_from, date_to, today=now.date())
     types = parse_analysis_types(analysis_type)
     ZoneInfo(timezone)  # fail before any I/O on an unknown timezone
-    engine = engine_for(database_url)
     previous = window.previous()
-    coverage = await prepare_history(engine, window, refresh=refresh, now=now)
-    bookings, history = load_bookings_task(engine, previous.date_from, window.date_to)
-    sheet = compute_facts_task(
+    coverage = await prepare_history(window, refresh=refresh, now=now)
+    bookings, history = load_bookings(previous.date_from, window.date_to)
+    sheet = compute_booking_facts(
         bookings,
         window.date_from,
         window.date_to,
@@ -88,20 +93,9 @@ async def booking_insights(
         tz=timezone,
         coverage=coverage,
     )
-    narration = await narrate_task(sheet)
-    report = build_report(
-        sheet,
-        narration.insights,
-        model=narration.model,
-        generated_at=now,
-        dropped=narration.dropped,
-        input_tokens=narration.input_tokens or None,
-        output_tokens=narration.output_tokens or None,
-        notes=[*history_notes(coverage), *narration.notes],
-    )
-    path = write_html(report, Path(reports_dir))
-    report = report.model_copy(update={"html_path": str(path)})
-    report_id = save_report_task(engine, report, analysis_type)
+    narration = await narrate_booking_facts(sheet)
+    report, path = _write_report(sheet, narration, coverage, now=now, reports_dir=Path(reports_dir))
+    report_id = save_insight_report(report, analysis_type)
     await acreate_markdown_artifact(
         markdown=render_markdown(report),
         key="booking-insights",

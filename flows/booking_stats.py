@@ -8,11 +8,11 @@ from typing import Any
 from prefect import flow
 from prefect.artifacts import acreate_table_artifact
 
-from flows.booking_insights import default_window, refresh_bookings
-from flows.failures import explains_failures
+from flows.booking_insights import report_window
 from insights.narrative import format_value
-from store.db import engine_for
-from tasks.insights import compute_facts_task, load_bookings_task
+from tasks.booking_history import refresh_bookings
+from tasks.failures import explains_failures
+from tasks.insights import compute_booking_facts, load_bookings
 from tasks.secrets import resolve_secret_blocks
 
 
@@ -22,19 +22,17 @@ async def booking_stats(
     date_from: date | None = None,
     date_to: date | None = None,
     refresh: bool = False,
-    database_url: str | None = None,
 ) -> dict[str, Any]:
     """Overview and conversion numbers for the window (default: the 30 days up to yesterday) with the
     previous window for comparison; ``refresh`` re-reads both from EasyAppointments first.
     Returns ``{fact id: value}`` plus the window."""
     resolve_secret_blocks()
     now = datetime.now(UTC)
-    window = default_window(date_from, date_to, today=now.date())
-    engine = engine_for(database_url)
+    window = report_window(date_from, date_to, today=now.date())
     if refresh:
-        await refresh_bookings(engine, window.previous().date_from, window.date_to)
-    bookings, history = load_bookings_task(engine, window.previous().date_from, window.date_to)
-    sheet = compute_facts_task(
+        await refresh_bookings(window.previous().date_from, window.date_to)
+    bookings, history = load_bookings(window.previous().date_from, window.date_to)
+    sheet = compute_booking_facts(
         bookings,
         window.date_from,
         window.date_to,

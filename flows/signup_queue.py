@@ -10,33 +10,25 @@ decision (who, when, why), invites the approved and syncs them to the master lis
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 from prefect.flow_runs import apause_flow_run
-from prefect.input import RunInput
-from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import Engine
+from pydantic import BaseModel, Field
 
-from audience.signups import services_list
-from flows.failures import explains_failures
-from store import signups as repo
-from store.checkpoints import covers
-from store.db import make_engine, session_scope
-from store.migrate import ensure_migrated
+from tasks.booking_history import refresh_bookings
+from tasks.failures import explains_failures
+from tasks.invitations import InvitationReport, open_sender, send_invitations
+from tasks.run_locks import IfBusy
 from tasks.secrets import resolve_secret_blocks
+from tasks.signup_review import ReviewSummary, apply_review, review_form
 from tasks.signups import (
-    InvitationReport,
-    TransactionalEmailSender,
-    enqueue,
+    bookings_stored_for,
+    enqueue_signups,
     pending_signups,
-    record_decisions,
-    select_bookers,
-    send_invitations,
+    select_bookers_for_queue,
 )
 from tasks.sources import configured_sources
 
@@ -45,38 +37,30 @@ DEFAULT_WINDOW_DAYS = 30
 AUTO_INVITE_ACTOR = "add-bookers-to-queue (auto_invite)"
 
 
-def open_engine() -> Engine:
-    """The project database (``DATABASE_URL``), refusing to run unmigrated."""
-    engine = make_engine()
-    ensure_migrated(engine)
-    return engine
-
-
-@asynccontextmanager
-async def open_sender() -> AsyncIterator[TransactionalEmailSender]:
-    """The Brevo client configured from the environment (``BREVO_*``), as an email sender."""
-    from connectors.brevo import BrevoClient, BrevoSettings
-
-    async with BrevoClient(BrevoSettings()) as client:
-        yield client
-
-
-async def sync_to_master_list(emails: list[str], *, dry_run: bool = False) -> dict[str, Any]:
+async def sync_to_master_list(
+    emails: list[str], *, dry_run: bool = False, if_busy: IfBusy = "wait"
+) -> dict[str, Any]:
     """Sync these people to the Brevo master list through ``audience-sync`` (diffed, consent-safe).
 
     Runs ``audience-sync`` as a subflow with no extraction (``sources=[]``), limited to
-    ``emails``. A failure is reported, not raised: the invitations already went out, and the
-    next audience-sync run picks these people up anyway.
+    ``emails``; it takes the Brevo lists' lock (:data:`tasks.run_locks.BREVO_LISTS_LOCK`), so it
+    waits for another run pushing to Brevo or, with ``if_busy="skip"``, is skipped with the reason.
+    A failure is reported, not raised: the invitations already went out, and the next
+    audience-sync run picks these people up anyway.
     """
     if not emails:
         return {}
     from flows.audience_sync import audience_sync
 
     try:
-        summary = await audience_sync(sources=[], emails=sorted(set(emails)), dry_run=dry_run)
+        summary = await audience_sync(
+            sources=[], emails=sorted(set(emails)), dry_run=dry_run, if_busy=if_busy
+        )
     except Exception as exc:
         log.warning("master-list sync of %d people failed: %s: %s", len(emails), type(exc).__name__, exc)
         return {"status": "failed", "people": len(emails), "error": f"{type(exc).__name__}: {exc}"}
+    if summary.skipped:
+        return {"status": "skipped", "people": len(emails), "reason": summary.skipped}
     return {"status": "dry_run" if dry_run else "synced", "people": len(emails), **summary.brevo.model_dump()}
 
 
@@ -120,7 +104,7 @@ class QueueRunSummary(BaseModel):
 
 
 async def read_bookers_if_missing(
-    engine: Engine, date_from: date, date_to: date
+    date_from: date, date_to: date
 ) -> tuple[Literal["store", "easyappointments"], str | None]:
     """Make sure the window's bookings are stored: read them from EasyAppointments unless a complete
     audience-sync window covers them (as ``booking-insights`` does with ``refresh``).
@@ -129,23 +113,20 @@ async def read_bookers_if_missing(
     what is missing and which command fills it. No checkpoint is recorded: audience-sync's own
     first run still reads its full history.
     """
-    with session_scope(engine) as session:
-        if covers(session, "easyappointments", date_from, date_to):
-            return "store", None
+    if bookings_stored_for(date_from, date_to):
+        return "store", None
     if "easyappointments" not in configured_sources():
         return "store", (
             f"no complete EasyAppointments sync covers {date_from} .. {date_to} and EASYAPPOINTMENTS_URL "
             "is not set: only stored bookings were read; set it (and EASYAPPOINTMENTS_API_TOKEN) or run "
             "`engarde run audience-sync` for that window"
         )
-    from flows.booking_insights import refresh_bookings  # the insights flow's own re-read
-
-    await refresh_bookings(engine, date_from, date_to)
+    await refresh_bookings(date_from, date_to)
     return "easyappointments", None
 
 
-def default_window(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    """``[date_from, date_to]`` with the seed's default: the last 30 days up to today (UTC)."""
+def bookers_window(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """The bookers' window ``[date_from, date_to]``: by default the last 30 days up to today (UTC), today included."""
     date_to = date_to or datetime.now(UTC).date()
     date_from = date_from or date_to - timedelta(days=DEFAULT_WINDOW_DAYS)
     if date_from > date_to:
@@ -161,22 +142,21 @@ async def add_bookers_to_queue(
     """Queue the window's bookers for platform sign-up; with ``auto_invite`` invite them at once."""
     resolve_secret_blocks()
     logger = get_run_logger()
-    date_from, date_to = default_window(date_from, date_to)
-    engine = open_engine()
-    bookers_from, note = await read_bookers_if_missing(engine, date_from, date_to)
-    selection = select_bookers(engine, date_from, date_to)
+    date_from, date_to = bookers_window(date_from, date_to)
+    bookers_from, note = await read_bookers_if_missing(date_from, date_to)
+    selection = select_bookers_for_queue(date_from, date_to)
     candidates = selection.candidates
     report = InvitationReport()
     if auto_invite:
         # Open Brevo first: a configuration error then fails the run before anyone is approved.
         async with open_sender() as sender:
-            inserted = enqueue(
-                engine, candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
+            inserted = enqueue_signups(
+                candidates, status="approved", decided_by=AUTO_INVITE_ACTOR, note="auto_invite=true"
             )
             # Every approved person without an invitation, so earlier failed sends are retried too.
-            report = await send_invitations(engine, sender, invited_by=AUTO_INVITE_ACTOR)
+            report = await send_invitations(sender, invited_by=AUTO_INVITE_ACTOR)
     else:
-        inserted = enqueue(engine, candidates)
+        inserted = enqueue_signups(candidates)
     excluded = {k: v for k, v in selection.counts.items() if k != "candidates"}
     summary = QueueRunSummary(
         date_from=date_from,
@@ -220,96 +200,6 @@ def _queue_markdown(s: QueueRunSummary) -> str:
 
 # --- review-signup-queue ----------------------------------------------------------------
 
-Choice = Literal["leave pending", "approve", "reject"]
-
-
-class PersonReview(BaseModel):
-    """One pending person in the review form; only ``decision`` and ``note`` are for the admin to change."""
-
-    email: str
-    name: str = ""
-    bookings: int = 0
-    services: str = ""
-    phone: str = ""
-    decision: Choice = "leave pending"
-    note: str = Field(default="", description="why (optional; the form's note is used when empty)")
-
-
-class SignupReview(RunInput):
-    """The admin's decisions on the pending sign-up queue."""
-
-    reviewer: str = Field(
-        min_length=1, pattern=r"\S", description="your name or email: recorded with every decision"
-    )
-    apply_to_all: Literal["decide each person", "approve all", "reject all"] = "decide each person"
-    people: list[PersonReview] = Field(default_factory=list)
-    note: str = Field(default="", description="why: recorded with every decision")
-
-    @field_validator("reviewer")
-    @classmethod
-    def _someone(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("reviewer is required")
-        return value.strip()
-
-    def decisions(self) -> dict[str, tuple[repo.Decision, str | None]]:
-        """email -> (approved | rejected, note) for every person decided (``leave pending`` omitted)."""
-        out: dict[str, tuple[repo.Decision, str | None]] = {}
-        for person in self.people:
-            choice: Choice = person.decision
-            if self.apply_to_all == "approve all":
-                choice = "approve"
-            elif self.apply_to_all == "reject all":
-                choice = "reject"
-            if choice == "leave pending":
-                continue
-            note = person.note.strip() or self.note.strip() or None
-            out[person.email] = ("approved" if choice == "approve" else "rejected", note)
-        return out
-
-
-class ReviewSummary(BaseModel):
-    """What ``review-signup-queue`` did."""
-
-    reviewer: str | None = None
-    shown: int = 0
-    approved: list[str] = Field(default_factory=list)
-    rejected: list[str] = Field(default_factory=list)
-    left_pending: int = 0
-    invitations: dict[str, int] = Field(default_factory=dict)
-    master_list: dict[str, Any] = Field(default_factory=dict)
-
-    def render(self) -> str:
-        """A few lines for a terminal."""
-        if not self.shown:
-            return "The sign-up queue is empty: nothing to review."
-        lines = [
-            f"Reviewed by {self.reviewer}: {len(self.approved)} approved, {len(self.rejected)} rejected, "
-            f"{self.left_pending} left pending (of {self.shown})",
-        ]
-        if self.invitations:
-            lines.append("invitations: " + ", ".join(f"{k} {v}" for k, v in sorted(self.invitations.items())))
-        return "\n".join(lines)
-
-
-def review_form(pending: list[dict[str, Any]]) -> type[SignupReview]:
-    """The form class for ``pending`` people, pre-filled (the Prefect UI renders it)."""
-    people = [
-        PersonReview(
-            email=p["email"],
-            name=" ".join(x for x in (p.get("first_name"), p.get("last_name")) if x),
-            bookings=int(p.get("total_bookings") or 0),
-            services=", ".join(services_list(p.get("services_used"))),
-            phone=p.get("phone") or "",
-        )
-        for p in pending
-    ]
-    description = (
-        f"**{len(people)} people** are waiting for a platform invitation. For each, choose approve, "
-        "reject or leave pending (or use *apply to all*), add a note saying why, enter your name, then submit."
-    )
-    return SignupReview.with_initial_data(description=description, people=people)
-
 
 @flow(name="review-signup-queue", log_prints=False)
 @explains_failures
@@ -326,34 +216,19 @@ async def review_signup_queue(
     """
     resolve_secret_blocks()
     logger = get_run_logger()
-    engine = open_engine()
-    pending = pending_signups(engine, limit=limit)
+    pending = pending_signups(limit=limit)
     if not pending:
         logger.info("the sign-up queue is empty: nothing to review")
         return ReviewSummary()
-    form = review_form(pending)
     review = await apause_flow_run(
-        wait_for_input=form, timeout=timeout_seconds, poll_interval=poll_interval_seconds
+        wait_for_input=review_form(pending), timeout=timeout_seconds, poll_interval=poll_interval_seconds
     )
-    shown = {p["email"] for p in pending}
-    decided = {e: d for e, d in review.decisions().items() if e in shown}
-    summary = ReviewSummary(reviewer=review.reviewer, shown=len(pending))
-    groups: dict[tuple[repo.Decision, str | None], list[str]] = {}
-    for email, key in decided.items():
-        groups.setdefault(key, []).append(email)
-    for (decision, note), emails in sorted(groups.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
-        result = record_decisions(
-            engine, emails=emails, decision=decision, decided_by=review.reviewer, note=note
-        )
-        (summary.approved if decision == "approved" else summary.rejected).extend(result.decided)
-    summary.approved.sort()
-    summary.rejected.sort()
-    summary.left_pending = len(pending) - len(summary.approved) - len(summary.rejected)
+    summary, decided = apply_review(review, pending)
     report = InvitationReport()
     if summary.approved and send_invitations_now:
         async with open_sender() as sender:
             # Every approved person without an invitation, so earlier failed sends are retried too.
-            report = await send_invitations(engine, sender, invited_by=review.reviewer)
+            report = await send_invitations(sender, invited_by=review.reviewer)
         summary.invitations = report.counts
     touched = sorted(set(summary.approved) | {o.email for o in report.outcomes})
     summary.master_list = await sync_to_master_list(touched)

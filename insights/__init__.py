@@ -1,1 +1,2 @@
-"""Booking insights: pure facts, prompt, number validator, deterministic narrative and report rendering."""
+"""Booking insights: pure facts, prompt, number validator, deterministic narrative, report rendering
+and the Posh.VIP revenue analytics (:mod:`insights.revenue`)."""

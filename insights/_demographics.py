@@ -65,6 +65,15 @@ def _labels(people: pd.DataFrame, column: str) -> pd.Series:
 def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
     """People, new vs returning, booking-frequency distribution, email domains, timezones, languages."""
     cur, prev = _people(s.current), _people(s.previous)
+    freq_facts, freq_table = _frequency_section(cur, prev)
+    domain_facts, domain_table = _domain_section(cur, prev)
+    label_facts, label_tables = _label_sections(cur, prev)
+    facts = [*_customer_facts(s, cur, prev), *freq_facts, *domain_facts, *label_facts]
+    return facts, [*label_tables, freq_table, domain_table]
+
+
+def _customer_facts(s: Slices, cur: pd.DataFrame, prev: pd.DataFrame) -> list[Fact]:
+    """People who booked, and how many of them are new or returning (first booking before the window)."""
     known = s.all_bookings[(s.all_bookings["person"] >= 0).to_numpy()]
     first_seen = known.groupby("person")["occurred_at"].min()
     new_cur, ret_cur = _new_returning(cur, first_seen, s.window.start)
@@ -73,7 +82,7 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
     # Without the whole history the previous window's split is not comparable: state no change.
     note = history_note(s.coverage)
     compare = not note
-    facts = [
+    return [
         make_fact("demographics.people", "People who booked (distinct emails)", "people", total, len(prev)),
         make_fact(
             "demographics.new_customers",
@@ -92,8 +101,12 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
             share=pct(ret_cur, total),
         ),
     ]
+
+
+def _frequency_section(cur: pd.DataFrame, prev: pd.DataFrame) -> tuple[list[Fact], FactTable]:
+    """People per bookings-in-the-window bucket, and its table."""
     freq_cur, freq_prev = _frequency(cur), _frequency(prev)
-    facts += distribution_facts(
+    facts = distribution_facts(
         "demographics.frequency",
         "People with {key} bookings in the window",
         "people",
@@ -102,9 +115,14 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
         keys=[b[0] for b in FREQUENCY_BUCKETS],
         other=False,
     )
+    return facts, _table("demographics.frequency", "Bookings per person", freq_cur, list(freq_cur.index))
+
+
+def _domain_section(cur: pd.DataFrame, prev: pd.DataFrame) -> tuple[list[Fact], FactTable]:
+    """People per email domain; a domain is named only with :data:`MIN_PEOPLE_PER_DOMAIN` people or more."""
     dom_cur, dom_prev = _domains(cur), _domains(prev)
     named = [d for d in top_keys(dom_cur, TOP_N) if dom_cur[d] >= MIN_PEOPLE_PER_DOMAIN]
-    facts += distribution_facts(
+    facts = distribution_facts(
         "demographics.domain",
         "People with an email at {key}",
         "people",
@@ -113,6 +131,12 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
         keys=named,
         other=True,
     )
+    return facts, _table("demographics.domain", "Email domains (5+ people)", dom_cur, named)
+
+
+def _label_sections(cur: pd.DataFrame, prev: pd.DataFrame) -> tuple[list[Fact], list[FactTable]]:
+    """People per timezone and per language (top :data:`TOP_N`, the rest as ``other``), with tables."""
+    facts: list[Fact] = []
     tables: list[FactTable] = []
     for column, title in (("timezone", "Timezones"), ("language", "Languages")):
         lab_cur, lab_prev = _labels(cur, column), _labels(prev, column)
@@ -127,8 +151,6 @@ def demographics_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
             other=True,
         )
         tables.append(_table(f"demographics.{column}", title, lab_cur, keys))
-    tables.append(_table("demographics.frequency", "Bookings per person", freq_cur, list(freq_cur.index)))
-    tables.append(_table("demographics.domain", "Email domains (5+ people)", dom_cur, named))
     return facts, tables
 
 

@@ -41,8 +41,13 @@ def _busiest_weekday(frame: pd.DataFrame, tz: str) -> tuple[str | None, int]:
 
 def overview_facts(s: Slices) -> list[Fact]:
     """Bookings, completed, cancelled, no-shows, revenue, average lead time, busiest weekday."""
+    return [*_count_facts(s), *_revenue_facts(s), *_timing_facts(s)]
+
+
+def _count_facts(s: Slices) -> list[Fact]:
+    """Bookings (every status), completed, cancelled and no-shows."""
     cur, prev = s.current, s.previous
-    facts = [
+    return [
         make_fact(
             "overview.bookings",
             "Bookings (every status: booked, cancelled, no-show)",
@@ -72,11 +77,16 @@ def overview_facts(s: Slices) -> list[Fact]:
             int((prev["status"] == "no_show").sum()),
         ),
     ]
+
+
+def _revenue_facts(s: Slices) -> list[Fact]:
+    """Revenue of completed bookings in the main currency, then one fact per other currency."""
+    cur, prev = s.current, s.previous
     main = primary_currency(pd.concat([cur[["currency"]], prev[["currency"]]]))
     rev_cur = _revenue_by_currency(cur, s.as_of)
     rev_prev = _revenue_by_currency(prev, s.as_of)
     known = main != NO_CURRENCY
-    facts.append(
+    facts = [
         make_fact(
             "overview.revenue",
             f"Revenue from completed bookings (service prices, {main})"
@@ -86,34 +96,36 @@ def overview_facts(s: Slices) -> list[Fact]:
             float(rev_cur.get(main, 0.0)) if known else None,
             float(rev_prev.get(main, 0.0)) if known else None,
         )
-    )
-    for currency in sorted(set(rev_cur.index) | set(rev_prev.index)):
-        if currency == main:
-            continue
-        facts.append(
-            make_fact(
-                f"overview.revenue.{str(currency).lower()}",
-                f"Revenue from completed bookings in {currency}",
-                str(currency),
-                float(rev_cur.get(currency, 0.0)),
-                float(rev_prev.get(currency, 0.0)),
-            )
+    ]
+    facts += [
+        make_fact(
+            f"overview.revenue.{str(currency).lower()}",
+            f"Revenue from completed bookings in {currency}",
+            str(currency),
+            float(rev_cur.get(currency, 0.0)),
+            float(rev_prev.get(currency, 0.0)),
         )
-    facts.append(
+        for currency in sorted(set(rev_cur.index) | set(rev_prev.index))
+        if currency != main
+    ]
+    return facts
+
+
+def _timing_facts(s: Slices) -> list[Fact]:
+    """Average lead time and the busiest weekday with its bookings."""
+    cur, prev = s.current, s.previous
+    day_cur, n_cur = _busiest_weekday(cur, s.tz)
+    day_prev, n_prev = _busiest_weekday(prev, s.tz)
+    return [
         make_fact(
             "overview.avg_lead_time_days",
             "Average lead time (days from booking to appointment, over all bookings)",
             "days",
             _avg_lead_days(cur),
             _avg_lead_days(prev),
-        )
-    )
-    day_cur, n_cur = _busiest_weekday(cur, s.tz)
-    day_prev, n_prev = _busiest_weekday(prev, s.tz)
-    facts.append(make_fact("overview.busiest_weekday", "Busiest weekday", "text", day_cur, day_prev))
-    facts.append(
+        ),
+        make_fact("overview.busiest_weekday", "Busiest weekday", "text", day_cur, day_prev),
         make_fact(
             "overview.busiest_weekday_bookings", "Bookings on the busiest weekday", "count", n_cur, n_prev
-        )
-    )
-    return facts
+        ),
+    ]

@@ -64,58 +64,66 @@ def _peak(grid: pd.DataFrame) -> tuple[str | None, int]:
     return f"{WEEKDAYS[day]} {hour:02d}:00", int(values[day, hour])
 
 
-def patterns_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
+Section = tuple[list[Fact], list[FactTable]]
+
+
+def patterns_facts(s: Slices) -> Section:
     """Weekday and hour totals, peak slot, lead-time buckets, top services, provider load (aliased)."""
+    facts: list[Fact] = []
+    tables: list[FactTable] = []
+    for section in (_slots, _lead_times, _services, _providers):
+        more_facts, more_tables = section(s)
+        facts += more_facts
+        tables += more_tables
+    return facts, tables
+
+
+def _slots(s: Slices) -> Section:
+    """Bookings per weekday and per hour, the busiest slot, and the weekday x hour table."""
     grid_cur = weekday_hour_counts(s.current, s.tz)
     grid_prev = weekday_hour_counts(s.previous, s.tz)
     day_cur = pd.Series(grid_cur.sum(axis=1).to_numpy(), index=list(WEEKDAY_KEYS))
     day_prev = pd.Series(grid_prev.sum(axis=1).to_numpy(), index=list(WEEKDAY_KEYS))
     facts = [
-        make_fact(
-            f"patterns.weekday.{key}",
-            f"Bookings on {name}",
-            "count",
-            float(day_cur[key]),
-            float(day_prev[key]),
-            share=_share(float(day_cur[key]), float(day_cur.sum())),
-        )
+        _count_fact(f"patterns.weekday.{key}", f"Bookings on {name}", day_cur, day_prev, key)
         for key, name in zip(WEEKDAY_KEYS, WEEKDAYS, strict=True)
     ]
     hour_cur, hour_prev = grid_cur.sum(axis=0), grid_prev.sum(axis=0)
-    for hour in range(24):
-        if hour_cur[hour] or hour_prev[hour]:
-            facts.append(
-                make_fact(
-                    f"patterns.hour.{hour:02d}",
-                    f"Bookings starting {hour:02d}:00-{hour:02d}:59 ({s.tz})",
-                    "count",
-                    float(hour_cur[hour]),
-                    float(hour_prev[hour]),
-                    share=_share(float(hour_cur[hour]), float(hour_cur.sum())),
-                )
-            )
-    peak_cur, n_cur = _peak(grid_cur)
-    peak_prev, n_prev = _peak(grid_prev)
+    facts += [
+        _count_fact(
+            f"patterns.hour.{hour:02d}",
+            f"Bookings starting {hour:02d}:00-{hour:02d}:59 ({s.tz})",
+            hour_cur,
+            hour_prev,
+            hour,
+        )
+        for hour in range(24)
+        if hour_cur[hour] or hour_prev[hour]
+    ]
+    (peak_cur, n_cur), (peak_prev, n_prev) = _peak(grid_cur), _peak(grid_prev)
     facts.append(
         make_fact("patterns.peak_slot", f"Busiest weekday and hour ({s.tz})", "text", peak_cur, peak_prev)
     )
     facts.append(
         make_fact("patterns.peak_slot_bookings", "Bookings in the busiest slot", "count", n_cur, n_prev)
     )
+    table = FactTable(
+        id="patterns.weekday_hour",
+        title=f"Bookings by weekday and hour ({s.tz})",
+        columns=["weekday", *[f"{h:02d}" for h in range(24)]],
+        rows=[[day, *(int(v) for v in row)] for day, row in zip(WEEKDAYS, grid_cur.to_numpy(), strict=True)],
+    )
+    return facts, [table]
 
+
+def _lead_times(s: Slices) -> Section:
+    """Bookings per lead-time bucket, the median lead time, and the lead-time table."""
     lead_cur, lead_prev = lead_time_counts(s.current), lead_time_counts(s.previous)
     labels = {key: label for key, label, _, _ in LEAD_BUCKETS}
-    for key in lead_cur.index:
-        facts.append(
-            make_fact(
-                f"patterns.lead_time.{key}",
-                f"Bookings made {labels[key]}",
-                "count",
-                float(lead_cur[key]),
-                float(lead_prev[key]),
-                share=_share(float(lead_cur[key]), float(lead_cur.sum())),
-            )
-        )
+    facts = [
+        _count_fact(f"patterns.lead_time.{key}", f"Bookings made {labels[key]}", lead_cur, lead_prev, key)
+        for key in lead_cur.index
+    ]
     facts.append(
         make_fact(
             "patterns.median_lead_time_days",
@@ -125,17 +133,33 @@ def patterns_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
             _median_lead_days(s.previous),
         )
     )
+    table = FactTable(
+        id="patterns.lead_time",
+        title="Lead time (booking to appointment)",
+        columns=["bucket", "bookings"],
+        rows=[[labels[k], int(lead_cur[k])] for k in lead_cur.index],
+    )
+    return facts, [table]
+
+
+def _services(s: Slices) -> Section:
+    """Bookings of the top services (and the rest as ``other``), and their table."""
     svc_cur = value_counts(s.current["service"])
     svc_prev = value_counts(s.previous["service"])
     services = top_keys(svc_cur, TOP_N)
-    facts += distribution_facts(
+    facts = distribution_facts(
         "patterns.service", "Bookings of service {key}", "count", svc_cur, svc_prev, keys=services, other=True
     )
+    return facts, [_count_table("patterns.service", "Popular services", "service", svc_cur, services)]
+
+
+def _providers(s: Slices) -> Section:
+    """Bookings of the busiest providers under aliases P1, P2... (names only in the local table)."""
     prov_cur = value_counts(s.current["provider"])
     prov_prev = value_counts(s.previous["provider"])
     providers = top_keys(prov_cur, TOP_N)
     aliases = {name: f"P{i}" for i, name in enumerate(providers, start=1)}
-    facts += distribution_facts(
+    facts = distribution_facts(
         "patterns.provider",
         "Bookings with provider {key}",
         "count",
@@ -144,30 +168,21 @@ def patterns_facts(s: Slices) -> tuple[list[Fact], list[FactTable]]:
         keys=list(aliases.values()),
         other=True,
     )
-    tables = [
-        FactTable(
-            id="patterns.weekday_hour",
-            title=f"Bookings by weekday and hour ({s.tz})",
-            columns=["weekday", *[f"{h:02d}" for h in range(24)]],
-            rows=[
-                [day, *(int(v) for v in row)] for day, row in zip(WEEKDAYS, grid_cur.to_numpy(), strict=True)
-            ],
-        ),
-        FactTable(
-            id="patterns.lead_time",
-            title="Lead time (booking to appointment)",
-            columns=["bucket", "bookings"],
-            rows=[[labels[k], int(lead_cur[k])] for k in lead_cur.index],
-        ),
-        _count_table("patterns.service", "Popular services", "service", svc_cur, services),
-        FactTable(
-            id="patterns.provider",
-            title="Provider load",
-            columns=["alias", "provider", "bookings"],
-            rows=[[aliases[p], p, int(prov_cur[p])] for p in providers],
-        ),
-    ]
-    return facts, tables
+    table = FactTable(
+        id="patterns.provider",
+        title="Provider load",
+        columns=["alias", "provider", "bookings"],
+        rows=[[aliases[p], p, int(prov_cur[p])] for p in providers],
+    )
+    return facts, [table]
+
+
+def _count_fact(fact_id: str, label: str, current: pd.Series, previous: pd.Series, key: str | int) -> Fact:
+    """A count fact for ``current[key]`` against ``previous[key]``, with its share of ``current``'s total."""
+    now = float(current[key])
+    return make_fact(
+        fact_id, label, "count", now, float(previous[key]), share=_share(now, float(current.sum()))
+    )
 
 
 def _share(part: float, whole: float) -> float | None:

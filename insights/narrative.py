@@ -140,87 +140,111 @@ def deterministic_insights(sheet: FactSheet) -> list[Insight]:
         sparse = sparse_insights(sheet)
         if sparse:
             return sparse
-    by_id = sheet.by_id()
-    out: list[Insight] = []
+    out = _Insights(sheet)
+    for section in (_overview_insights, _demographic_insights, _pattern_insights, _conversion_insights):
+        section(out)
+    return out.insights
 
-    def add(title: str, ids: list[str], action: str, extra: str = "") -> None:
-        facts = [by_id[i] for i in ids if i in by_id]
+
+class _Insights:
+    """The insights written so far, and :meth:`add` to write one over the facts the sheet has."""
+
+    def __init__(self, sheet: FactSheet) -> None:
+        self.sheet = sheet
+        self.by_id = sheet.by_id()
+        self.insights: list[Insight] = []
+
+    def add(self, title: str, ids: list[str], action: str, extra: str = "") -> None:
+        """One insight over the facts of ``ids`` the sheet holds (none held: nothing is written)."""
+        facts = [self.by_id[i] for i in ids if i in self.by_id]
         if not facts:
             return
         text = " ".join(_sentence(f) for f in facts) + (f" {extra}" if extra else "")
-        out.append(Insight(title=title, text=text, fact_ids=[f.id for f in facts], suggested_action=action))
+        self.insights.append(
+            Insight(title=title, text=text, fact_ids=[f.id for f in facts], suggested_action=action)
+        )
 
-    if "overview.bookings" in by_id:
-        f = by_id["overview.bookings"]
-        add(
-            f"Bookings {_trend(f)} on the previous window",
-            ["overview.bookings", "overview.completed", "overview.revenue"],
-            "Compare the busiest services with last period's promotions.",
+
+def _overview_insights(out: _Insights) -> None:
+    """Bookings trend, cancellations and no-shows, the busiest day."""
+    f = out.by_id.get("overview.bookings")
+    if f is None:
+        return
+    out.add(
+        f"Bookings {_trend(f)} on the previous window",
+        ["overview.bookings", "overview.completed", "overview.revenue"],
+        "Compare the busiest services with last period's promotions.",
+    )
+    out.add(
+        "Cancellations and no-shows",
+        ["overview.cancelled", "overview.no_shows"],
+        "Send a reminder email the day before each appointment.",
+    )
+    day = out.by_id.get("overview.busiest_weekday")
+    if day is not None and isinstance(day.value, str):
+        out.add(
+            f"{day.value} is the busiest day",
+            ["overview.busiest_weekday", "overview.busiest_weekday_bookings", "overview.avg_lead_time_days"],
+            f"Staff {day.value} fully and promote quieter days.",
         )
-        add(
-            "Cancellations and no-shows",
-            ["overview.cancelled", "overview.no_shows"],
-            "Send a reminder email the day before each appointment.",
+
+
+def _demographic_insights(out: _Insights) -> None:
+    """New and returning customers, the most common email domain."""
+    if "demographics.people" not in out.by_id:
+        return
+    out.add(
+        "New and returning customers",
+        ["demographics.people", "demographics.new_customers", "demographics.returning_customers"],
+        "Welcome new customers with a follow-up offer for a second booking.",
+    )
+    top = _top(out.sheet.facts, "demographics.domain.")
+    if top is not None:
+        out.add(
+            "Most common email domain",
+            [top.id],
+            "Check deliverability to this provider before the next campaign.",
+            f"That is {format_value(top.share, 'percent')} of people who booked."
+            if top.share is not None
+            else "",
         )
-        day = by_id.get("overview.busiest_weekday")
-        if day is not None and isinstance(day.value, str):
-            add(
-                f"{day.value} is the busiest day",
-                [
-                    "overview.busiest_weekday",
-                    "overview.busiest_weekday_bookings",
-                    "overview.avg_lead_time_days",
-                ],
-                f"Staff {day.value} fully and promote quieter days.",
-            )
-    if "demographics.people" in by_id:
-        add(
-            "New and returning customers",
-            ["demographics.people", "demographics.new_customers", "demographics.returning_customers"],
-            "Welcome new customers with a follow-up offer for a second booking.",
-        )
-        top = _top(sheet.facts, "demographics.domain.")
+
+
+#: (fact id prefix, title, suggested action) of the "top of a distribution" pattern insights.
+_TOP_PATTERNS: tuple[tuple[str, str, str], ...] = (
+    ("patterns.service.", "Most popular service", "Feature the most popular service in the newsletter."),
+    ("patterns.lead_time.", "Most common lead time", "Time reminder emails to the usual booking lead time."),
+    ("patterns.provider.", "Busiest provider", "Balance new bookings across providers."),
+)
+
+
+def _pattern_insights(out: _Insights) -> None:
+    """The peak slot, then the top service, lead time and provider."""
+    if "patterns.peak_slot" not in out.by_id:
+        return
+    out.add(
+        "Peak booking slot",
+        ["patterns.peak_slot", "patterns.peak_slot_bookings", "patterns.median_lead_time_days"],
+        "Open extra capacity around the peak slot.",
+    )
+    for prefix, title, action in _TOP_PATTERNS:
+        top = _top(out.sheet.facts, prefix)
         if top is not None:
-            add(
-                "Most common email domain",
-                [top.id],
-                "Check deliverability to this provider before the next campaign.",
-                f"That is {format_value(top.share, 'percent')} of people who booked."
-                if top.share is not None
-                else "",
-            )
-    if "patterns.peak_slot" in by_id:
-        add(
-            "Peak booking slot",
-            ["patterns.peak_slot", "patterns.peak_slot_bookings", "patterns.median_lead_time_days"],
-            "Open extra capacity around the peak slot.",
-        )
-        for prefix, title, action in (
-            (
-                "patterns.service.",
-                "Most popular service",
-                "Feature the most popular service in the newsletter.",
-            ),
-            (
-                "patterns.lead_time.",
-                "Most common lead time",
-                "Time reminder emails to the usual booking lead time.",
-            ),
-            ("patterns.provider.", "Busiest provider", "Balance new bookings across providers."),
-        ):
-            top = _top(sheet.facts, prefix)
-            if top is not None:
-                extra = f"Share: {format_value(top.share, 'percent')}." if top.share is not None else ""
-                add(title, [top.id], action, extra)
-    if "conversion.completion_rate" in by_id:
-        add(
-            "Completion, cancellation and no-show rates",
-            ["conversion.completion_rate", "conversion.cancellation_rate", "conversion.no_show_rate"],
-            "Follow up on no-shows with a rebooking link.",
-        )
-        add(
-            "Revenue per booking and repeat rate",
-            ["conversion.revenue_per_booking", "conversion.repeat_rate"],
-            "Offer a bundle to encourage repeat bookings.",
-        )
-    return out
+            extra = f"Share: {format_value(top.share, 'percent')}." if top.share is not None else ""
+            out.add(title, [top.id], action, extra)
+
+
+def _conversion_insights(out: _Insights) -> None:
+    """Completion, cancellation and no-show rates; revenue per booking and repeat rate."""
+    if "conversion.completion_rate" not in out.by_id:
+        return
+    out.add(
+        "Completion, cancellation and no-show rates",
+        ["conversion.completion_rate", "conversion.cancellation_rate", "conversion.no_show_rate"],
+        "Follow up on no-shows with a rebooking link.",
+    )
+    out.add(
+        "Revenue per booking and repeat rate",
+        ["conversion.revenue_per_booking", "conversion.repeat_rate"],
+        "Offer a bundle to encourage repeat bookings.",
+    )

@@ -258,8 +258,13 @@ def _window_dates(sheet: FactSheet) -> set[str]:
 
 
 def _check_field(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: str) -> list[str]:
+    """Reasons why one field's dates, times, ordinals and numbers are not grounded (empty: grounded)."""
+    return [*_check_shapes(field, text, g, sheet, cited), *_check_numbers(field, text, g, sheet, cited)]
+
+
+def _check_shapes(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: str) -> list[str]:
+    """Dates must be window boundaries or in cited labels; times in cited labels; big ordinals cited numbers."""
     reasons: list[str] = []
-    years = _window_years(sheet)
     for m in _ISO_DATE.finditer(text):
         if m.group(0) not in _window_dates(sheet) and m.group(0) not in g.label_text:
             reasons.append(f"{field}: date {m.group(0)!r} is not a window boundary or a cited fact's date")
@@ -270,18 +275,28 @@ def _check_field(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: st
         n = int(m.group(1))
         if n > 10 and not any(_close(x, _int_token(n)) for x in g.plain):
             reasons.append(f"{field}: ordinal {m.group(0)!r} is not a number of cited facts {cited}")
-    masked = _mask(text, (_FACT_ID, _ISO_DATE, _TIME, _ORDINAL))
-    for token in [*extract_numbers(text), *extract_number_words(masked)]:
-        is_int = token.kind == "plain" and token.decimals == 0 and "," not in token.raw
-        if is_int and int(token.value) in years and 1900 <= token.value <= 2100:
-            continue
-        if field == "title" and is_int and token.value <= 10:
-            continue
-        if field == "suggested_action" and _DURATION.match(text[token.end :]):
-            continue
-        if not _grounded(token, g):
-            reasons.append(f"{field}: {token.raw!r} is not among the numbers of cited facts {cited}")
     return reasons
+
+
+def _check_numbers(field: str, text: str, g: _Grounds, sheet: FactSheet, cited: str) -> list[str]:
+    """Every other number (digits or words) must be grounded in the cited facts, bar the allowed ones."""
+    years = _window_years(sheet)
+    masked = _mask(text, (_FACT_ID, _ISO_DATE, _TIME, _ORDINAL))
+    return [
+        f"{field}: {token.raw!r} is not among the numbers of cited facts {cited}"
+        for token in [*extract_numbers(text), *extract_number_words(masked)]
+        if not _allowed(field, text, token, years) and not _grounded(token, g)
+    ]
+
+
+def _allowed(field: str, text: str, token: NumberToken, years: set[int]) -> bool:
+    """Numbers that need no fact: a window's year, a small count in a title, a duration in an action."""
+    is_int = token.kind == "plain" and token.decimals == 0 and "," not in token.raw
+    if is_int and int(token.value) in years and 1900 <= token.value <= 2100:
+        return True
+    if field == "title" and is_int and token.value <= 10:
+        return True
+    return field == "suggested_action" and bool(_DURATION.match(text[token.end :]))
 
 
 def _int_token(n: int) -> NumberToken:

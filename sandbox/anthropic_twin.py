@@ -34,7 +34,7 @@ from typing import Any
 import fastapi
 from fastapi.responses import JSONResponse
 
-from sandbox.framework import FaultProfile
+from sandbox.framework import FaultProfile, SandboxContext
 
 SLIPPED_NUMBER = "987,654"
 _FACTS = re.compile(r"<facts>\s*(.*?)\s*</facts>", re.DOTALL)
@@ -45,7 +45,7 @@ _FEEDBACK = re.compile(r"<feedback>\s*(.*?)\s*</feedback>", re.DOTALL)
 API_KEY = "sk-ant-sandbox"
 
 
-def twin_state(ctx: Any) -> dict[str, Any]:
+def twin_state(ctx: SandboxContext) -> dict[str, Any]:
     """This twin's mutable state inside ``ctx.state`` (created with defaults on first use)."""
     state: dict[str, Any] = ctx.state.setdefault("anthropic", {})
     state.setdefault("faults", [])
@@ -169,18 +169,16 @@ FAULTS = FaultProfile(
 )
 
 
-def build_app(ctx: Any) -> fastapi.FastAPI:
-    """The twin's ASGI app (``POST /v1/messages``); ``ctx`` has ``.state`` (and ``.world``, ``.rng``)."""
+def build_app(ctx: SandboxContext) -> fastapi.FastAPI:
+    """The twin's ASGI app (``GET /v1/models/{id}``, ``POST /v1/messages``); state in ``ctx.state["anthropic"]``."""
     app = fastapi.FastAPI(title="Anthropic twin")
     state = twin_state(ctx)
-    hooks = getattr(ctx, "stats_hooks", None)
-    if hooks is not None:
-        hooks["anthropic"] = lambda: {
-            "calls": state["calls"],
-            "messages": len(state["requests"]),
-            "pending_faults": list(state["faults"]),
-            "ungrounded": state["ungrounded"],
-        }
+    ctx.stats_hooks["anthropic"] = lambda: {
+        "calls": state["calls"],
+        "messages": len(state["requests"]),
+        "pending_faults": list(state["faults"]),
+        "ungrounded": state["ungrounded"],
+    }
 
     @app.get("/v1/models/{model_id}")
     async def get_model(model_id: str, request: fastapi.Request) -> JSONResponse:
@@ -194,90 +192,107 @@ def build_app(ctx: Any) -> fastapi.FastAPI:
 
     @app.post("/v1/messages")
     async def create_message(request: fastapi.Request) -> JSONResponse:
-        state = twin_state(ctx)
-        raw = await request.body()
-        state["calls"] += 1
-        state["raw_bodies"].append(raw.decode("utf-8"))
-        if (refused := _unauthorised(request, state)) is not None:
-            return refused
-        if state["faults"]:
-            return _fault_response(str(state["faults"].pop(0)), state)
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError:
-            return _error(400, "invalid_request_error", "body is not JSON")
-        state["requests"].append(body)
-        missing = [k for k in ("model", "max_tokens", "messages") if k not in body]
-        if missing:
-            return _error(400, "invalid_request_error", f"{missing[0]}: Field required")
-
-        system_blocks = body.get("system") or []
-        system_text = system_blocks if isinstance(system_blocks, str) else _text_of(system_blocks)
-        tools_text = json.dumps(body.get("tools") or [], separators=(",", ":"))
-        user_text = "\n".join(_text_of(m.get("content")) for m in body["messages"])
-        cached = isinstance(system_blocks, list) and any(
-            isinstance(b, dict) and b.get("cache_control") for b in system_blocks
-        )
-        prefix_tokens = _tokens(tools_text + system_text)
-        usage = {
-            "input_tokens": _tokens(user_text) + (0 if cached else prefix_tokens),
-            "cache_creation_input_tokens": 0,
-            "cache_read_input_tokens": 0,
-            "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
-            "output_tokens": 0,
-            "service_tier": "standard",
-        }
-        if cached:
-            key = hashlib.sha256((tools_text + system_text).encode()).hexdigest()
-            if key in state["cache"]:
-                usage["cache_read_input_tokens"] = prefix_tokens
-            else:
-                state["cache"].add(key)
-                usage["cache_creation_input_tokens"] = prefix_tokens
-                usage["cache_creation"] = {
-                    "ephemeral_5m_input_tokens": prefix_tokens,
-                    "ephemeral_1h_input_tokens": 0,
-                }
-
-        last_user = _text_of(body["messages"][-1].get("content"))
-        feedback_match = _FEEDBACK.search(last_user)
-        feedback = json.loads(feedback_match.group(1)) if feedback_match else None
-        insights = _insights(_facts(last_user), feedback)
-        mode = state["ungrounded"]
-        if insights and (mode == "always" or (mode == "once" and state["slipped"] == 0 and feedback is None)):
-            state["slipped"] += 1
-            insights[0]["text"] += f" That is about {SLIPPED_NUMBER} more than planned."
-
-        choice = body.get("tool_choice") or {}
-        if choice.get("type") == "tool":
-            payload = {"insights": insights}
-            content: list[dict[str, Any]] = [
-                {
-                    "type": "tool_use",
-                    "id": f"toolu_twin_{state['calls']:06d}",
-                    "name": choice["name"],
-                    "input": payload,
-                    "caller": {"type": "direct"},
-                }
-            ]
-            stop_reason = "tool_use"
-        else:
-            content = [{"type": "text", "text": json.dumps({"insights": insights})}]
-            stop_reason = "end_turn"
-        usage["output_tokens"] = _tokens(json.dumps(content))
-        state["usage"].append(usage)
-        return JSONResponse(
-            {
-                "id": f"msg_twin_{state['calls']:06d}",
-                "type": "message",
-                "role": "assistant",
-                "model": body["model"],
-                "content": content,
-                "stop_reason": stop_reason,
-                "stop_sequence": None,
-                "usage": usage,
-            },
-            headers={"request-id": f"req_twin_{state['calls']:06d}"},
-        )
+        return await _create_message(request, twin_state(ctx))
 
     return app
+
+
+async def _create_message(request: fastapi.Request, state: dict[str, Any]) -> JSONResponse:
+    """``POST /v1/messages``: record the call, refuse or fault it, else answer with grounded insights."""
+    raw = await request.body()
+    state["calls"] += 1
+    state["raw_bodies"].append(raw.decode("utf-8"))
+    if (refused := _unauthorised(request, state)) is not None:
+        return refused
+    if state["faults"]:
+        return _fault_response(str(state["faults"].pop(0)), state)
+    try:
+        body = json.loads(raw)
+    except json.JSONDecodeError:
+        return _error(400, "invalid_request_error", "body is not JSON")
+    state["requests"].append(body)
+    missing = [k for k in ("model", "max_tokens", "messages") if k not in body]
+    if missing:
+        return _error(400, "invalid_request_error", f"{missing[0]}: Field required")
+    usage = _input_usage(body, state)
+    content, stop_reason = _content(body, state, _answer_insights(body, state))
+    usage["output_tokens"] = _tokens(json.dumps(content))
+    state["usage"].append(usage)
+    return JSONResponse(
+        {
+            "id": f"msg_twin_{state['calls']:06d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body["model"],
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": usage,
+        },
+        headers={"request-id": f"req_twin_{state['calls']:06d}"},
+    )
+
+
+def _input_usage(body: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """The ``usage`` of the request's input, with prompt caching of a ``cache_control`` system prefix."""
+    system_blocks = body.get("system") or []
+    system_text = system_blocks if isinstance(system_blocks, str) else _text_of(system_blocks)
+    tools_text = json.dumps(body.get("tools") or [], separators=(",", ":"))
+    user_text = "\n".join(_text_of(m.get("content")) for m in body["messages"])
+    cached = isinstance(system_blocks, list) and any(
+        isinstance(b, dict) and b.get("cache_control") for b in system_blocks
+    )
+    prefix_tokens = _tokens(tools_text + system_text)
+    usage: dict[str, Any] = {
+        "input_tokens": _tokens(user_text) + (0 if cached else prefix_tokens),
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 0},
+        "output_tokens": 0,
+        "service_tier": "standard",
+    }
+    if cached:
+        key = hashlib.sha256((tools_text + system_text).encode()).hexdigest()
+        if key in state["cache"]:
+            usage["cache_read_input_tokens"] = prefix_tokens
+        else:
+            state["cache"].add(key)
+            usage["cache_creation_input_tokens"] = prefix_tokens
+            usage["cache_creation"] = {
+                "ephemeral_5m_input_tokens": prefix_tokens,
+                "ephemeral_1h_input_tokens": 0,
+            }
+    return usage
+
+
+def _answer_insights(body: dict[str, Any], state: dict[str, Any]) -> list[dict[str, Any]]:
+    """Insights for the facts in the last user message (a re-ask answers its feedback), maybe slipped."""
+    last_user = _text_of(body["messages"][-1].get("content"))
+    feedback_match = _FEEDBACK.search(last_user)
+    feedback = json.loads(feedback_match.group(1)) if feedback_match else None
+    insights = _insights(_facts(last_user), feedback)
+    mode = state["ungrounded"]
+    if insights and (mode == "always" or (mode == "once" and state["slipped"] == 0 and feedback is None)):
+        state["slipped"] += 1
+        insights[0]["text"] += f" That is about {SLIPPED_NUMBER} more than planned."
+    return insights
+
+
+def _content(
+    body: dict[str, Any], state: dict[str, Any], insights: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], str]:
+    """The answer's content blocks and stop reason: a forced tool call, or JSON text."""
+    choice = body.get("tool_choice") or {}
+    if choice.get("type") == "tool":
+        payload = {"insights": insights}
+        content: list[dict[str, Any]] = [
+            {
+                "type": "tool_use",
+                "id": f"toolu_twin_{state['calls']:06d}",
+                "name": choice["name"],
+                "input": payload,
+                "caller": {"type": "direct"},
+            }
+        ]
+        return content, "tool_use"
+    return [{"type": "text", "text": json.dumps({"insights": insights})}], "end_turn"

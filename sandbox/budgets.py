@@ -68,3 +68,27 @@ class BudgetMeter:
             "refused": self._refused.get(service, 0),
             "enforced": self.enforce,
         }
+
+
+@dataclass
+class FixedWindow:
+    """A server's own fixed window (EasyAppointments'): ``count`` requests from the first one for ``seconds``.
+
+    Global, not per client, and only when a test asks for it (:class:`BudgetMeter` is the
+    per-client meter every twin shares).
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    _started: float = 0.0
+    _used: int = 0
+
+    def admit(self, limit: tuple[int, float] | None) -> bool:
+        """Count one request; False when it is over ``limit`` (``(count, seconds)``; None: no limit)."""
+        if limit is None:
+            return True
+        count, seconds = limit
+        now = self.clock()
+        if now - self._started >= seconds:
+            self._started, self._used = now, 0
+        self._used += 1
+        return self._used - 1 < count

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import random
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sandbox.budgets import BudgetMeter
 from sandbox.hooks import hooks_of
 from sandbox.world import World
-from webhooks.server import ThreadedServer
+from serving.threaded_server import ThreadedServer
 
 FAULT_KINDS = ("429", "5xx", "delay", "expired_token")
 #: service name -> (module implementing the twin, mount prefix)
@@ -98,6 +99,8 @@ class SandboxContext:
     stats_hooks: dict[str, Callable[[], dict[str, Any]]] = field(default_factory=dict)
     #: Real API budgets per client (sandbox/budgets.py); enforced only when asked.
     budgets: BudgetMeter = field(default_factory=BudgetMeter)
+    #: Test speed instead of the real services' pace (Brevo: sandbox/brevo/pace.py).
+    fast: bool = False
 
     @property
     def rng(self) -> random.Random:
@@ -214,10 +217,12 @@ def create_sandbox_app(ctx: SandboxContext) -> Starlette:
     return Starlette(routes=admin + routes)
 
 
-def service_urls(base: str) -> dict[str, str]:
+def service_urls(base: str, *, fast: bool = False) -> dict[str, str]:
     """Environment variables that point every connector at a sandbox served at ``base``."""
     base = base.rstrip("/")
-    return {
+    # A fast twin finishes an import within a second: poll it quickly. A real one: the client's pace.
+    brevo_polls = {"BREVO_PROCESS_POLL_INITIAL": "0.3", "BREVO_PROCESS_POLL_MAX": "1"} if fast else {}
+    return brevo_polls | {
         "EASYAPPOINTMENTS_URL": f"{base}/easyappointments",
         "EASYAPPOINTMENTS_API_TOKEN": "sandbox-easyappointments-token",
         "EVENTBRITE_API_URL": f"{base}/eventbrite/v3",
@@ -230,9 +235,6 @@ def service_urls(base: str) -> dict[str, str]:
         "ZOOM_CLIENT_SECRET": "sandbox-zoom-secret",
         "BREVO_API_URL": f"{base}/brevo/v3",
         "BREVO_API_KEY": "xkeysib-sandbox",
-        # The twin finishes an import within a second: poll it quickly.
-        "BREVO_PROCESS_POLL_INITIAL": "0.3",
-        "BREVO_PROCESS_POLL_MAX": "1",
         "BREVO_SENDER_EMAIL": "hello@engarde.example",
         "ANTHROPIC_BASE_URL": f"{base}/anthropic",
         "ANTHROPIC_API_KEY": "sk-ant-sandbox",
@@ -258,17 +260,27 @@ class RunningSandbox(ThreadedServer):
     @property
     def env(self) -> dict[str, str]:
         """The environment variables pointing connectors at this sandbox."""
-        return service_urls(self.base_url)
+        return service_urls(self.base_url, fast=self.ctx.fast)
 
 
 def new_context(
-    scale: int = 2_000, seed: int = 7, faults: float = 0.0, budgets: bool = False, **world_kw: Any
+    scale: int = 2_000,
+    seed: int = 7,
+    faults: float = 0.0,
+    budgets: bool = False,
+    fast: bool | None = None,
+    **world_kw: Any,
 ) -> SandboxContext:
-    """A fresh context with a newly built world; ``budgets`` enforces the real API budgets per client."""
+    """A fresh context with a newly built world; ``budgets`` enforces the real API budgets per client.
+
+    ``fast`` (None: ``ENGARDE_SANDBOX_FAST=1`` in the environment) serves the twins at test
+    speed; otherwise they keep the real services' pace (Brevo: sandbox/brevo/pace.py).
+    """
     from sandbox.world import build_world
 
     return SandboxContext(
         world=build_world(scale, seed, **world_kw),
         faults=Faults(rate=faults, seed=seed),
         budgets=BudgetMeter(enforce=budgets),
+        fast=os.environ.get("ENGARDE_SANDBOX_FAST") == "1" if fast is None else fast,
     )

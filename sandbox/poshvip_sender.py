@@ -100,77 +100,92 @@ def build_events(
     payloads: list[dict[str, Any]] = []
     for n in range(count):
         when += timedelta(seconds=rng.randint(5, 120))
-        roll = rng.random() if orders else 0.0
-        kind = (
-            "purchase.created"
-            if roll < 0.55
-            else "purchase.updated"
-            if roll < 0.62
-            else "purchase.refunded"
-            if roll < 0.70
-            else "ticket.transferred"
-            if roll < 0.82
-            else "ticket.checked_in"
-        )
-        data: dict[str, Any]
+        kind = _event_kind(rng.random() if orders else 0.0)
         if kind == "purchase.created":
-            slug, name, price = rng.choice(POSH_EVENTS)
-            person = rng.choice(buyers)
-            quantity = rng.choice((1, 1, 1, 2, 2, 4))
-            order: dict[str, Any] = {
-                "id": f"ord_{seed}_{n:06d}",
-                "quantity": quantity,
-                "price": price,
-                "currency": "USD",
-                "buyer": _contact(world, person, rng),
-                "holders": [person],
-                "event": {
-                    "id": slug,
-                    "name": name,
-                    "start": (when + timedelta(days=rng.randint(3, 40))).isoformat(),
-                },
-            }
+            order = _new_order(world, rng, buyers, f"ord_{seed}_{n:06d}", when)
             orders.append(order)
         else:
             order = rng.choice(orders)
-        base = {
-            "order": {
-                "id": order["id"],
-                "quantity": order["quantity"],
-                "total": order["quantity"] * order["price"],
-                "currency": "USD",
-            },
-            "buyer": order["buyer"],
-            "event": order["event"],
-        }
-        data = dict(base)
-        if kind == "purchase.updated":
-            data["order"] = {**base["order"], "status": "paid", "note": "details updated"}
-        elif kind == "purchase.refunded":
-            data["refund"] = {"amount": base["order"]["total"], "reason": "requested_by_customer"}
-        elif kind == "ticket.transferred":
-            giver = rng.choice(order["holders"])
-            taker = rng.choice(buyers + rng.sample(world.people, 3))
-            if not taker.valid_email or taker is giver:
-                taker = rng.choice(buyers)
-            order["holders"].append(taker)
-            data = {
-                **base,
-                "ticket": {"id": f"tkt_{order['id']}_{rng.randint(1, 9)}"},
-                "from": _contact(world, giver, rng),
-                "to": _contact(world, taker, rng),
-            }
-        elif kind == "ticket.checked_in":
-            holder = rng.choice(order["holders"])
-            data = {
-                **base,
-                "ticket": {"id": f"tkt_{order['id']}_1"},
-                "attendee": _contact(world, holder, rng),
-            }
         payloads.append(
-            {"id": f"evt_{seed}_{n:06d}", "type": kind, "created_at": when.isoformat(), "data": data}
+            {
+                "id": f"evt_{seed}_{n:06d}",
+                "type": kind,
+                "created_at": when.isoformat(),
+                "data": _event_data(world, rng, kind, order, buyers),
+            }
         )
     return payloads
+
+
+def _event_kind(roll: float) -> str:
+    """The event a roll in [0, 1) picks: mostly purchases, then transfers, check-ins, refunds."""
+    if roll < 0.55:
+        return "purchase.created"
+    if roll < 0.62:
+        return "purchase.updated"
+    if roll < 0.70:
+        return "purchase.refunded"
+    if roll < 0.82:
+        return "ticket.transferred"
+    return "ticket.checked_in"
+
+
+def _new_order(
+    world: World, rng: random.Random, buyers: list[Person], order_id: str, when: datetime
+) -> dict[str, Any]:
+    """A new order by one of ``buyers`` (its first holder) for one of the Posh.VIP events."""
+    slug, name, price = rng.choice(POSH_EVENTS)
+    person = rng.choice(buyers)
+    quantity = rng.choice((1, 1, 1, 2, 2, 4))
+    return {
+        "id": order_id,
+        "quantity": quantity,
+        "price": price,
+        "currency": "USD",
+        "buyer": _contact(world, person, rng),
+        "holders": [person],
+        "event": {
+            "id": slug,
+            "name": name,
+            "start": (when + timedelta(days=rng.randint(3, 40))).isoformat(),
+        },
+    }
+
+
+def _event_data(
+    world: World, rng: random.Random, kind: str, order: dict[str, Any], buyers: list[Person]
+) -> dict[str, Any]:
+    """The ``data`` of a ``kind`` event about ``order`` (a transfer adds the new holder to it)."""
+    base = {
+        "order": {
+            "id": order["id"],
+            "quantity": order["quantity"],
+            "total": order["quantity"] * order["price"],
+            "currency": "USD",
+        },
+        "buyer": order["buyer"],
+        "event": order["event"],
+    }
+    if kind == "purchase.updated":
+        return {**base, "order": {**base["order"], "status": "paid", "note": "details updated"}}
+    if kind == "purchase.refunded":
+        return {**base, "refund": {"amount": base["order"]["total"], "reason": "requested_by_customer"}}
+    if kind == "ticket.transferred":
+        giver = rng.choice(order["holders"])
+        taker = rng.choice(buyers + rng.sample(world.people, 3))
+        if not taker.valid_email or taker is giver:
+            taker = rng.choice(buyers)
+        order["holders"].append(taker)
+        return {
+            **base,
+            "ticket": {"id": f"tkt_{order['id']}_{rng.randint(1, 9)}"},
+            "from": _contact(world, giver, rng),
+            "to": _contact(world, taker, rng),
+        }
+    if kind == "ticket.checked_in":
+        holder = rng.choice(order["holders"])
+        return {**base, "ticket": {"id": f"tkt_{order['id']}_1"}, "attendee": _contact(world, holder, rng)}
+    return dict(base)
 
 
 def build_deliveries(

@@ -206,8 +206,27 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
     rng = random.Random(seed)
     n_people = max(12, scale // 3)
     people = _make_people(rng, n_people)
+    services = _services()
+    providers = _providers(services)
+    appointments, booked_people = _appointments(rng, people, services, providers, anchor, scale)
+    customers = _customers(rng, people, booked_people)
+    brevo_contacts = _brevo_contacts(rng, people)
+    return World(
+        scale=scale,
+        seed=seed,
+        anchor=anchor,
+        people=people,
+        services=services,
+        providers=providers,
+        customers=customers,
+        appointments=appointments,
+        brevo_contacts=brevo_contacts,
+    )
 
-    services = [
+
+def _services() -> list[dict[str, Any]]:
+    """The catalogue, as ``GET /services`` answers it."""
+    return [
         {
             "id": i + 1,
             "name": name,
@@ -223,7 +242,11 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
         }
         for i, (name, duration, price) in enumerate(SERVICES)
     ]
-    providers = [
+
+
+def _providers(services: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The coaches, each offering every service."""
+    return [
         {
             "id": i + 2,
             "firstName": first,
@@ -245,6 +268,17 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
         for i, (first, last) in enumerate(PROVIDERS)
     ]
 
+
+def _appointments(
+    rng: random.Random,
+    people: list[Person],
+    services: list[dict[str, Any]],
+    providers: list[dict[str, Any]],
+    anchor: datetime,
+    scale: int,
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """``scale`` appointments on the opening calendar, and the indexes of the people who booked."""
+    n_people = len(people)
     # Power-law booking frequency: a few regulars, a long tail of one-timers.
     weights = [1.0 / (rank + 1) ** 1.15 for rank in range(n_people)]
     order = list(range(n_people))
@@ -287,7 +321,12 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
                 "caldavCalendarId": None,
             }
         )
-    customers = [
+    return appointments, booked_people
+
+
+def _customers(rng: random.Random, people: list[Person], booked_people: set[int]) -> list[dict[str, Any]]:
+    """The people who booked, as EasyAppointments customers (their emails as they typed them)."""
+    return [
         {
             "id": CUSTOMER_ID_OFFSET + p.index,
             "firstName": p.first_name,
@@ -310,6 +349,11 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
         for p in people
         if p.index in booked_people
     ]
+
+
+def _brevo_contacts(rng: random.Random, people: list[Person]) -> list[dict[str, Any]]:
+    """A fifth of the people already in Brevo, a few blocklisted or unsubscribed."""
+    n_people = len(people)
     brevo_contacts: list[dict[str, Any]] = []
     for p in rng.sample(people, k=max(2, n_people // 5)):
         if not p.valid_email:
@@ -323,14 +367,4 @@ def build_world(scale: int = 2_000, seed: int = 7, anchor: datetime | None = Non
                 "unsubscribedFromMaster": 0.08 <= roll < 0.12,
             }
         )
-    return World(
-        scale=scale,
-        seed=seed,
-        anchor=anchor,
-        people=people,
-        services=services,
-        providers=providers,
-        customers=customers,
-        appointments=appointments,
-        brevo_contacts=brevo_contacts,
-    )
+    return brevo_contacts

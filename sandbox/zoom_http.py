@@ -5,19 +5,18 @@ Kept apart from the routes (:mod:`sandbox.zoom_twin`) so each module stays small
 
 from __future__ import annotations
 
-import base64
 import secrets
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qsl, unquote
+from urllib.parse import unquote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sandbox.conventions import basic_credentials, form_body, iso_utc, query_scope
 from sandbox.zoom_data import ACCOUNT_ID, Occurrence, Session, ZoomState
-from sandbox.zoom_data import iso as _iso
 
 CLIENT_ID = "sandbox-client"
 CLIENT_SECRET = "sandbox-zoom-secret"
@@ -57,7 +56,7 @@ def daily_limited(category: str, now: datetime | None = None) -> Response:
             "X-RateLimit-Type": "Daily-limit",
             "X-RateLimit-Limit": "30000",
             "X-RateLimit-Remaining": "0",
-            "Retry-After": _iso(midnight),
+            "Retry-After": iso_utc(midnight),
         },
     )
 
@@ -96,10 +95,7 @@ def paginate(
     except ValueError:
         return error(400, 300, "Invalid field: page_size.")
     size = max(1, min(300, size))
-    params = sorted(
-        (k, v) for k, v in request.query_params.items() if k not in ("next_page_token", "page_size")
-    )
-    scope = f"{request.url.path}?{params}"
+    scope = query_scope(request, "next_page_token", "page_size")
     offset = 0
     if token := request.query_params.get("next_page_token"):
         held = state.page_tokens.get(token)
@@ -146,14 +142,9 @@ def token_endpoint(state: ZoomState) -> Any:
     async def token(request: Request) -> Response:
         params = dict(request.query_params)
         if not params.get("grant_type"):
-            params.update(parse_qsl((await request.body()).decode()))
+            params.update(await form_body(request))
         auth = request.headers.get("authorization", "")
-        try:
-            client_id, _, secret = (
-                base64.b64decode(auth.removeprefix("Basic ").strip()).decode().partition(":")
-            )
-        except ValueError:
-            client_id, secret = "", ""
+        client_id, secret = basic_credentials(auth.removeprefix("Basic ")) or ("", "")
         if params.get("grant_type") != "account_credentials":
             return JSONResponse({"reason": "unsupported grant type", "error": "unsupported_grant_type"}, 400)
         if client_id != CLIENT_ID or secret != CLIENT_SECRET:
@@ -185,8 +176,8 @@ def recording_body(session: Session, rec: dict[str, Any]) -> dict[str, Any]:
         {
             **f,
             "meeting_id": rec["uuid"],
-            "recording_start": _iso(rec["start"]),
-            "recording_end": _iso(rec["start"] + timedelta(minutes=session.duration)),
+            "recording_start": iso_utc(rec["start"]),
+            "recording_end": iso_utc(rec["start"] + timedelta(minutes=session.duration)),
             "download_url": f"https://us02web.zoom.us/rec/download/{f['id']}",
         }
         for f in rec["files"]
@@ -198,7 +189,7 @@ def recording_body(session: Session, rec: dict[str, Any]) -> dict[str, Any]:
         "host_id": session.host_id,
         "topic": session.topic,
         # No "type": the spec declares it a string with integer values, which nothing satisfies.
-        "start_time": _iso(rec["start"]),
+        "start_time": iso_utc(rec["start"]),
         "duration": session.duration,
         "total_size": sum(f["file_size"] for f in files),
         "recording_count": len(files),

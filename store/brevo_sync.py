@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import BrevoImportBatch, BrevoRejection, BrevoSyncRun, BrevoSyncState
+from store.upsert import insert_for
 
 _BATCH = 1_000
 
@@ -36,12 +36,17 @@ def record_pushed(
     rows: Sequence[tuple[str, str | None]],
     on_list: bool,
     run_id: int | None,
+    clear_hash: bool = False,
 ) -> None:
-    """Upsert the state of ``(email, payload_hash)`` pairs Brevo accepted (hash None keeps the old one)."""
+    """Upsert what this project last did for ``(email, payload_hash)`` pairs on ``list_id``.
+
+    The one writer of ``brevo_sync_state``, for the audience list and the per-event lists alike.
+    A None hash keeps the stored one (a membership change that says nothing of the content),
+    unless ``clear_hash``: then it is stored as NULL (an event list's member no longer skipped).
+    """
     if not rows:
         return
     now = datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _BATCH):
         values = [
             {
@@ -54,16 +59,12 @@ def record_pushed(
             }
             for email, digest in rows[start : start + _BATCH]
         ]
-        stmt = insert(BrevoSyncState).values(values)
-        keep_hash = stmt.excluded.payload_hash if rows[0][1] is not None else BrevoSyncState.payload_hash
+        stmt = insert_for(session, BrevoSyncState).values(values)
+        new_hash = stmt.excluded.payload_hash
+        hash_value = new_hash if clear_hash else func.coalesce(new_hash, BrevoSyncState.payload_hash)
         stmt = stmt.on_conflict_do_update(
             index_elements=["email", "list_id"],
-            set_={
-                "payload_hash": keep_hash,
-                "on_list": stmt.excluded.on_list,
-                "pushed_at": now,
-                "run_id": run_id,
-            },
+            set_={"payload_hash": hash_value, "on_list": on_list, "pushed_at": now, "run_id": run_id},
         )
         session.execute(stmt)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import ExtractionCheckpoint
+from store.upsert import insert_for
 
 
 def last_complete_end(session: Session, source: str) -> date | None:
@@ -35,9 +35,8 @@ def start_checkpoint(
     same window at once never collide on the unique constraint (the later one re-uses the row).
     """
     now = datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(
-        insert(ExtractionCheckpoint)
+        insert_for(session, ExtractionCheckpoint)
         .values(
             source=source,
             window_start=window_start,

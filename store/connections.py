@@ -24,9 +24,14 @@ def save_connection(
     credentials: str | None = None,
     config: dict[str, Any] | None = None,
     status: str = "connected",
+    now: datetime | None = None,
 ) -> PlatformConnection:
-    """Create or update ``provider``'s connection; ``config`` is merged into what was stored."""
-    now = datetime.now(UTC)
+    """Create or update ``provider``'s connection; ``config`` is merged into what was stored.
+
+    ``credentials`` is stored as given (None keeps what was stored): pass an encrypted or
+    otherwise protected value, never a raw secret you could not afford to leak.
+    """
+    now = now or datetime.now(UTC)
     row = get_connection(session, provider)
     if row is None:
         row = PlatformConnection(

@@ -1,79 +1,36 @@
-"""Engine and session factory, database settings, and the migration guard.
+"""Engine and session factory: the one way tasks and flows reach the project database.
 
-The one way tasks and flows reach the project database: ``with session_scope() as session:`` (no argument)
-opens a session on the process-wide engine built once from ``DATABASE_URL``; :func:`default_engine` gives that
-engine to the few callers that need one (pandas reads, locks). Tests choose the database by setting
-``DATABASE_URL``; engines are cached per URL. ``session_scope(engine)`` with an explicit engine is for ``store``'s
-own code and tests.
+``with session_scope() as session:`` (no argument) opens a session on the process-wide engine
+built once from ``DATABASE_URL``; :func:`default_engine` gives that engine to the few callers that
+need one (pandas reads, locks). Tests choose the database by setting ``DATABASE_URL``; engines are
+cached per URL. ``session_scope(engine)`` with an explicit engine is for ``store``'s own code and tests.
+
+Layering inside ``store``: :mod:`store.engine` (settings, building an engine) <- :mod:`store.migrate`
+(Alembic and the migration guard) <- this module. The settings, :func:`make_engine` and
+:class:`DatabaseNotMigrated` are re-exported here so callers import the database's names from one place.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-DEFAULT_HOME = Path(".engarde")
+from store.engine import DatabaseSettings, make_engine, normalise_url
+from store.migrate import DatabaseNotMigrated, ensure_migrated
 
-
-class DatabaseSettings(BaseSettings):
-    """``DATABASE_URL``: a SQLite file under ``.engarde/`` by default; PostgreSQL in production."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    database_url: str = Field(
-        default=f"sqlite:///{DEFAULT_HOME / 'engarde.db'}",
-        description="SQLAlchemy URL of the project database; the default is a SQLite file under "
-        "`.engarde/` in the working directory (plain `postgresql://` URLs use psycopg 3)",
-    )
-    #: Seconds a SQLite writer waits for a lock before failing.
-    sqlite_busy_timeout: float = Field(
-        default=30.0,
-        description="seconds a SQLite connection waits for a locked database before failing (ignored by PostgreSQL)",
-    )
-
-
-class DatabaseNotMigrated(RuntimeError):
-    """The database is missing tables or is behind the code; the message says how to fix it."""
-
-
-def normalise_url(url: str) -> str:
-    """Use the psycopg 3 driver for plain ``postgresql://`` URLs."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        return "postgresql+psycopg://" + url.split("://", 1)[1]
-    return url
-
-
-def make_engine(url: str | None = None, **kw: Any) -> Engine:
-    """An engine for ``url`` (default: DATABASE_URL). SQLite gets WAL mode and a busy timeout."""
-    settings = DatabaseSettings()
-    url = normalise_url(url or settings.database_url)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": settings.sqlite_busy_timeout, "check_same_thread": False}, **kw
-        )
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout * 1000)}")
-            cursor.close()
-
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kw)
+__all__ = [
+    "DatabaseNotMigrated",
+    "DatabaseSettings",
+    "default_engine",
+    "engine_for",
+    "make_engine",
+    "normalise_url",
+    "session_factory",
+    "session_scope",
+]
 
 
 _ENGINES: dict[str, Engine] = {}
@@ -81,8 +38,6 @@ _ENGINES: dict[str, Engine] = {}
 
 def engine_for(url: str | None = None) -> Engine:
     """A process-wide engine for ``url`` (default: DATABASE_URL), created once and migrated-checked."""
-    from store.migrate import ensure_migrated
-
     key = normalise_url(url or DatabaseSettings().database_url)
     engine = _ENGINES.get(key)
     if engine is None:

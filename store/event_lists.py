@@ -1,19 +1,18 @@
 """Per-event Brevo lists: their ids (cached in the Brevo connection's config) and who we put on them.
 
-Membership reuses ``brevo_sync_state`` (one row per email and list): ``on_list`` says whether
-this project last put the person on the list, ``payload_hash`` is NULL, or
-:data:`SKIPPED` when we could not add them (opted out, or not a Brevo contact).
+Membership reuses ``brevo_sync_state`` (one row per email and list), written by
+:func:`store.brevo_sync.record_pushed` with ``clear_hash``: ``on_list`` says whether this
+project last put the person on the list, ``payload_hash`` is NULL, or :data:`SKIPPED` when
+we could not add them (opted out, or not a Brevo contact).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from typing import Final
 
 import pandas as pd
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.connections import get_connection, save_connection
@@ -83,38 +82,3 @@ def load_event_list_state(session: Session, emails: Sequence[str] | None = None)
     if emails is not None:
         frame = frame[frame["email"].isin(list(emails))].reset_index(drop=True)
     return frame
-
-
-def record_event_members(
-    session: Session,
-    *,
-    list_id: int,
-    emails: Sequence[str],
-    on_list: bool,
-    skipped: bool = False,
-    run_id: int | None = None,
-) -> None:
-    """Upsert the membership of ``emails`` on the event list ``list_id``."""
-    if not emails:
-        return
-    now = datetime.now(UTC)
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    digest = SKIPPED if skipped else None
-    for start in range(0, len(emails), _BATCH):
-        values = [
-            {
-                "email": email,
-                "list_id": list_id,
-                "payload_hash": digest,
-                "on_list": on_list,
-                "pushed_at": now,
-                "run_id": run_id,
-            }
-            for email in emails[start : start + _BATCH]
-        ]
-        stmt = insert(BrevoSyncState).values(values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["email", "list_id"],
-            set_={"payload_hash": digest, "on_list": on_list, "pushed_at": now, "run_id": run_id},
-        )
-        session.execute(stmt)

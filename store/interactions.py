@@ -1,4 +1,10 @@
-"""Repository functions for the unified interactions table."""
+"""Repository functions for the unified interactions table.
+
+Frames in and out have the columns of the ``interactions`` table (less its ``id`` and ``updated_at``),
+typed from the table's own column types (:data:`STORED_DTYPES`): text as ``string``, times as UTC
+``datetime64``, amounts as ``Float64``. That is the shape ``audience.schema`` names the interactions
+frame; ``tests/store/test_interactions.py`` checks the two agree, so ``store`` needs nothing of ``audience``.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +13,56 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import ColumnElement, Select, and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    DateTime,
+    Float,
+    Select,
+    String,
+    TypeDecorator,
+    and_,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
-from audience.schema import INTERACTION_COLUMNS, coerce_interactions, empty_interactions
 from store.models import Interaction
+from store.upsert import insert_for
 
 _UPSERT_BATCH = 1_000
-_UPDATABLE = [c for c in INTERACTION_COLUMNS if c not in ("source", "source_id")]
+
+
+def _pandas_dtype(column: Column[Any]) -> str:
+    """The frame dtype of a table column: text ``string``, times UTC ``datetime64[us]``, numbers ``Float64``."""
+    sql_type = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    if isinstance(sql_type, DateTime):
+        return "datetime64[us, UTC]"
+    if isinstance(sql_type, Float):
+        return "Float64"
+    if isinstance(sql_type, String):
+        return "string"
+    raise TypeError(f"no frame dtype for column {column.name} ({sql_type})")
+
+
+#: Column -> pandas dtype of a stored interactions frame, in the table's column order.
+STORED_DTYPES: dict[str, str] = {
+    column.name: _pandas_dtype(column)
+    for column in inspect(Interaction).columns
+    if column.name not in ("id", "updated_at")
+}
+_COLUMNS = list(STORED_DTYPES)
+_DATETIMES = [name for name, dtype in STORED_DTYPES.items() if dtype.startswith("datetime64")]
+_UPDATABLE = [c for c in _COLUMNS if c not in ("source", "source_id")]
+
+
+def typed_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with exactly the stored columns, in order and typed (missing ones all-NA, extra ones dropped)."""
+    out = frame.reindex(columns=_COLUMNS)
+    for name in _DATETIMES:
+        out[name] = pd.to_datetime(out[name], utc=True)
+    return out.astype(STORED_DTYPES).reset_index(drop=True)
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -35,11 +82,9 @@ def upsert_interactions(session: Session, frame: pd.DataFrame, *, now: datetime 
     if frame.empty:
         return 0
     now = now or datetime.now(UTC)
-    frame = coerce_interactions(frame).drop_duplicates(["source", "source_id"], keep="last")
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    frame = typed_frame(frame).drop_duplicates(["source", "source_id"], keep="last")
     rows = _records(frame)
-    stmt = insert(Interaction)
+    stmt = insert_for(session, Interaction)
     stmt = stmt.on_conflict_do_update(
         index_elements=["source", "source_id"],
         set_={name: stmt.excluded[name] for name in [*_UPDATABLE, "updated_at"]},
@@ -96,7 +141,7 @@ def load_interactions(
     occurred_to: date | None = None,
 ) -> pd.DataFrame:
     """Stored interactions as an interactions frame, optionally filtered."""
-    stmt: Select[Any] = select(*[getattr(Interaction, c) for c in INTERACTION_COLUMNS])
+    stmt: Select[Any] = select(*[getattr(Interaction, c) for c in _COLUMNS])
     conditions: list[ColumnElement[bool]] = []
     if sources:
         conditions.append(Interaction.source.in_(list(sources)))
@@ -111,10 +156,8 @@ def load_interactions(
         frames = []
         for start in range(0, len(wanted), _UPSERT_BATCH):
             chunk = stmt.where(Interaction.email.in_(wanted[start : start + _UPSERT_BATCH]))
-            frames.append(pd.DataFrame(session.execute(chunk).all(), columns=INTERACTION_COLUMNS))
-        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=INTERACTION_COLUMNS)
+            frames.append(pd.DataFrame(session.execute(chunk).all(), columns=_COLUMNS))
+        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_COLUMNS)
     else:
-        raw = pd.DataFrame(session.execute(stmt).all(), columns=INTERACTION_COLUMNS)
-    if raw.empty:
-        return empty_interactions()
-    return coerce_interactions(raw)
+        raw = pd.DataFrame(session.execute(stmt).all(), columns=_COLUMNS)
+    return typed_frame(raw)

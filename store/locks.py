@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.db import session_scope
 from store.models import RunLock
+from store.upsert import insert_for
 
 HOST = socket.gethostname()
 
@@ -122,8 +122,7 @@ def try_acquire(engine: Engine, name: str, holder: Holder, ttl: float) -> LockSt
         "expires_at": now + timedelta(seconds=ttl),
     }
     with session_scope(engine) as session:
-        insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        stmt = insert(RunLock).values(**values).on_conflict_do_nothing(index_elements=["name"])
+        stmt = insert_for(session, RunLock).values(**values).on_conflict_do_nothing(index_elements=["name"])
         if _rowcount(session.execute(stmt)) == 1:
             return None
     with session_scope(engine) as session:

@@ -1,4 +1,7 @@
-"""Alembic, driven from code: upgrade, current/head revisions, and the guard every entry point calls."""
+"""Alembic, driven from code: upgrade, current/head revisions, and the guard every entry point calls.
+
+Built on :mod:`store.engine` only; :mod:`store.db` calls :func:`ensure_migrated` on every engine it hands out.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +13,13 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
-from store.db import DatabaseNotMigrated, normalise_url
+from store.engine import normalise_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """The database is missing tables or is behind the code; the message says how to fix it."""
 
 
 def alembic_config(url: str) -> Config:

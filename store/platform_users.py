@@ -1,4 +1,4 @@
-"""The platform's users (read through SQLAlchemy) and stored platform connections.
+"""The platform's users, read through SQLAlchemy (stored platform connections: :mod:`store.connections`).
 
 Production reads the En Garde platform's own user table: ``PLATFORM_DATABASE_URL`` plus
 either ``PLATFORM_USERS_TABLE`` (a table with at least an ``email`` column) or
@@ -17,10 +17,10 @@ import pandas as pd
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine, MetaData, Table, select, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from store.models import PlatformConnection, PlatformUser
+from store.models import PlatformUser
+from store.upsert import insert_for
 
 #: Column name -> dtype of the frame :func:`read_platform_users` returns.
 PLATFORM_USER_DTYPES: Final[dict[str, Any]] = {
@@ -111,62 +111,8 @@ def seed_platform_users(
     ]
     if not rows:
         return 0
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     before = session.query(PlatformUser).count()
-    session.execute(insert(PlatformUser).values(rows).on_conflict_do_nothing(index_elements=["email"]))
+    session.execute(
+        insert_for(session, PlatformUser).values(rows).on_conflict_do_nothing(index_elements=["email"])
+    )
     return session.query(PlatformUser).count() - before
-
-
-# --- platform connections ---------------------------------------------------------------
-
-
-def get_connection(session: Session, provider: str) -> PlatformConnection | None:
-    """The stored connection to ``provider``, if any."""
-    return session.scalars(select(PlatformConnection).where(PlatformConnection.provider == provider)).first()
-
-
-def list_connections(session: Session) -> list[PlatformConnection]:
-    """Every stored connection, by provider."""
-    return list(session.scalars(select(PlatformConnection).order_by(PlatformConnection.provider)).all())
-
-
-def save_connection(
-    session: Session,
-    *,
-    provider: str,
-    auth_method: str,
-    credentials: str | None = None,
-    config: Mapping[str, Any] | None = None,
-    status: str = "connected",
-    now: datetime | None = None,
-) -> PlatformConnection:
-    """Create or update the connection to ``provider``.
-
-    ``credentials`` is stored as given: pass an encrypted or otherwise protected value,
-    never a raw secret you could not afford to leak.
-    """
-    now = now or datetime.now(UTC)
-    connection = get_connection(session, provider)
-    if connection is None:
-        connection = PlatformConnection(provider=provider, created_at=now, config={})
-        session.add(connection)
-    connection.auth_method = auth_method
-    connection.credentials = credentials
-    connection.config = dict(config or {})
-    connection.status = status
-    connection.updated_at = now
-    session.flush()
-    return connection
-
-
-def set_connection_status(
-    session: Session, *, provider: str, status: str, now: datetime | None = None
-) -> bool:
-    """Change a stored connection's status (e.g. ``failing`` after a check). False when none is stored."""
-    connection = get_connection(session, provider)
-    if connection is None:
-        return False
-    connection.status = status
-    connection.updated_at = now or datetime.now(UTC)
-    session.flush()
-    return True

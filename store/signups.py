@@ -20,24 +20,12 @@ from typing import Any, Final, Literal
 
 import pandas as pd
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from audience.invitations import TokenVerdict, hash_token, judge_token
 from store.models import PendingSignup, UserInvitation
+from store.upsert import insert_for
 
 QUEUE_STATUSES: Final = ("pending", "approved", "rejected", "invited")
-INVITATION_STATUSES: Final = (
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "failed",
-    "bounced",
-    "blocked",
-    "accepted",
-    "expired",
-)
 #: Invitation statuses that still count as "this person was invited" (no new invitation is made).
 LIVE_INVITATION_STATUSES: Final = frozenset({"pending", "sending", "sent", "delivered", "accepted"})
 Decision = Literal["approved", "rejected"]
@@ -73,7 +61,7 @@ def enqueue_signups(
     note: str | None = None,
     now: datetime | None = None,
 ) -> list[str]:
-    """Insert ``candidates`` (an ``audience.signups`` candidates frame) into the queue.
+    """Insert ``candidates`` (a ``signups.candidates`` frame) into the queue.
 
     Emails already queued are left untouched (insert-or-ignore, safe against a concurrent
     run). With ``status`` other than ``pending`` the decision is recorded at once
@@ -109,9 +97,8 @@ def enqueue_signups(
         )
     if not rows:
         return []
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     for start in range(0, len(rows), _CHUNK):
-        stmt = insert(PendingSignup).values(rows[start : start + _CHUNK])
+        stmt = insert_for(session, PendingSignup).values(rows[start : start + _CHUNK])
         session.execute(stmt.on_conflict_do_nothing(index_elements=["email"]))
     after = queued_emails(session)
     return sorted((after - before) & {r["email"] for r in rows})
@@ -349,45 +336,32 @@ def mark_bounced(session: Session, *, message_id: str, reason: str) -> UserInvit
     return invitation
 
 
-@dataclass(frozen=True)
-class Redemption:
-    """The outcome of presenting a token: the verdict and, when found, the invitation's email."""
-
-    verdict: TokenVerdict
-    email: str | None = None
+def invitation_by_token_hash(session: Session, token_hash: str) -> UserInvitation | None:
+    """The invitation whose token hashes to ``token_hash``, if any (only hashes are stored)."""
+    return session.scalars(select(UserInvitation).where(UserInvitation.token_hash == token_hash)).first()
 
 
-def redeem_invitation(session: Session, *, token: str, now: datetime | None = None) -> Redemption:
-    """Accept an invitation by its raw token, once. Expired ones are marked ``expired``.
+def mark_expired(session: Session, invitation: UserInvitation) -> None:
+    """Record that an unused invitation's token was presented after its expiry."""
+    if invitation.status != "expired" and invitation.used_at is None:
+        invitation.status = "expired"
+        session.flush()
+
+
+def accept_invitation(session: Session, invitation: UserInvitation, *, now: datetime) -> bool:
+    """Mark the invitation ``accepted`` (used at ``now``), once; False when it was already used.
 
     The update is conditional on the invitation still being unused, so two concurrent
     redemptions of one token cannot both succeed.
     """
-    now = _now(now)
-    token_hash = hash_token(token)
-    invitation = session.scalars(
-        select(UserInvitation).where(UserInvitation.token_hash == token_hash)
-    ).first()
-    if invitation is None:
-        return Redemption(TokenVerdict.UNKNOWN)
-    verdict = judge_token(
-        status=invitation.status, expires=invitation.expires_at, used_at=invitation.used_at, now=now
-    )
-    if verdict is TokenVerdict.EXPIRED and invitation.status != "expired" and invitation.used_at is None:
-        invitation.status = "expired"
-        session.flush()
-    if verdict is not TokenVerdict.VALID:
-        return Redemption(verdict, invitation.email)
     res = session.execute(
         update(UserInvitation)
         .where(UserInvitation.id == invitation.id, UserInvitation.used_at.is_(None))
         .values(status="accepted", used_at=now)
         .execution_options(synchronize_session=False)
     )
-    if not getattr(res, "rowcount", 0):
-        return Redemption(TokenVerdict.USED, invitation.email)
     session.expire(invitation)
-    return Redemption(TokenVerdict.VALID, invitation.email)
+    return bool(getattr(res, "rowcount", 0))
 
 
 def expire_invitations(session: Session, *, now: datetime | None = None) -> int:

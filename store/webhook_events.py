@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Insert, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from store.models import WebhookEvent
+from store.upsert import insert_for
 
 PENDING = "pending"
 PROCESSED = "processed"
@@ -77,9 +77,8 @@ def insert_statement(dialect: str) -> Insert:
     """
     stmt = _STATEMENTS.get(dialect)
     if stmt is None:
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         stmt = (
-            insert(WebhookEvent)
+            insert_for(dialect, WebhookEvent)
             .on_conflict_do_nothing(index_elements=["provider", "event_key"])
             .returning(WebhookEvent.provider, WebhookEvent.event_key)
         )
@@ -113,20 +112,6 @@ def insert_deliveries(connection: Connection, *, rows: Sequence[NewDelivery]) ->
     stmt = insert_statement(connection.dialect.name)
     result = connection.execute(stmt, params[0] if len(params) == 1 else params)
     return {(str(p), str(k)) for p, k in result.all()}
-
-
-def insert_delivery(
-    session: Session,
-    *,
-    provider: str,
-    event_key: str,
-    body: bytes,
-    headers: dict[str, str] | None = None,
-    received_at: datetime | None = None,
-) -> bool:
-    """Store one delivery unless its key is already stored; True when it was new."""
-    row = NewDelivery(provider, event_key, received_at or datetime.now(UTC), headers or {}, body)
-    return bool(insert_deliveries(session.connection(), rows=[row]))
 
 
 def _to_stored(row: WebhookEvent) -> StoredEvent:

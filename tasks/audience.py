@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
 from audience.brevo_payload import build_brevo_payloads
 from audience.people import resolve_people
@@ -14,10 +15,11 @@ from audience.segments import SegmentThresholds, segment_people
 from audience.sync_plan import plan_brevo_sync
 from store.brevo_sync import load_sync_state, open_rejections
 from store.checkpoints import finish_checkpoint, start_checkpoint
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from store.interactions import load_interactions, mark_vanished, upsert_interactions
 from store.signups import signup_statuses
 from tasks.extraction import SourceExtract
+from tasks.run_logger import run_logger
 
 #: Sources whose API returns every record of a window, so a record missing from a full re-read is gone.
 FULL_REREAD_SOURCES = frozenset({"easyappointments"})
@@ -33,20 +35,21 @@ class Audience:
     segments: dict[str, int] = field(default_factory=dict)
 
 
-@task(name="store-interactions")
-def store_extract(
+# A write: never served from a cache.
+@task(name="store-interactions", cache_policy=NO_CACHE)
+def store_interactions(
     extract: SourceExtract,
     flow_run_id: str | None = None,
     *,
     checkpoint: bool = True,
-    database_url: str | None = None,
 ) -> int:
     """Upsert one source's extracted interactions; mark vanished rows of a complete full re-read.
 
-    With ``checkpoint`` the source window's checkpoint is opened (``running``) for the flow to close.
+    With ``checkpoint`` the source window's checkpoint is opened (``running``) for the flow to close;
+    without, the interactions are only stored (a report's re-read of its bookings).
     """
-    logger = get_run_logger()
-    with session_scope(engine_for(database_url)) as session:
+    logger = run_logger(__name__)
+    with session_scope() as session:
         if checkpoint:
             start_checkpoint(
                 session,
@@ -70,11 +73,9 @@ def store_extract(
 
 
 @task(name="close-checkpoints")
-def close_checkpoints(
-    extracts: list[SourceExtract], *, succeeded: bool, error: str | None, database_url: str | None
-) -> None:
+def close_checkpoints(extracts: list[SourceExtract], *, succeeded: bool, error: str | None) -> None:
     """Mark each source window complete only if its extraction was complete and the push succeeded."""
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope() as session:
         for extract in extracts:
             ok = succeeded and extract.complete
             reason = (
@@ -101,10 +102,9 @@ def build_audience(
     as_of: datetime,
     thresholds: SegmentThresholds,
     emails: list[str] | None = None,
-    database_url: str | None = None,
 ) -> Audience:
     """Resolve and segment people from every stored interaction (or only ``emails``' ones), with their sign-up status."""
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope() as session:
         interactions = load_interactions(session, emails=emails)
         signups = signup_statuses(session)
     as_of_ts = pd.Timestamp(as_of)
@@ -122,14 +122,12 @@ def build_audience(
 
 
 @task(name="plan-brevo-sync")
-def plan_sync(
-    audience: Audience, list_id: int, removable: list[str], database_url: str | None = None
-) -> pd.DataFrame:
+def plan_sync(audience: Audience, list_id: int) -> pd.DataFrame:
     """Compare desired payloads with what Brevo last accepted: create / update / unchanged / remove."""
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope() as session:
         state = load_sync_state(session, list_id or 0)
         retry = open_rejections(session)
     if retry:
         # Rows Brevo refused last time are re-sent: forget their hash.
         state = state[~state["email"].isin(retry)]
-    return plan_brevo_sync(audience.payloads, state, pd.Series(removable, dtype="string"))
+    return plan_brevo_sync(audience.payloads, state)

@@ -13,7 +13,7 @@ from typing import Any
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
 
 from audience.report import summary_markdown, trend_markdown, trend_rows
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from store.segment_history import recent_segments, record_segments
 
 SUMMARY_KEY = "audience-sync-summary"
@@ -27,7 +27,6 @@ async def publish_audience_report(
     record: bool,
     flow_run_id: str | None = None,
     runs: int = 30,
-    database_url: str | None = None,
 ) -> list[dict[str, Any]]:
     """Publish the summary (``AudienceSyncSummary`` as JSON) and, after recording this run's segment
     counts when ``record``, the trend over the last ``runs`` runs. Returns the trend's rows."""
@@ -36,7 +35,7 @@ async def publish_audience_report(
         markdown=summary_markdown(summary),
         description="audience-sync: counts per source, segment and Brevo action",
     )
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope() as session:
         if record:
             record_segments(
                 session,

@@ -20,7 +20,7 @@ from store.brevo_sync import (
     resolve_rejections,
 )
 from store.connections import brevo_target_cache, remember_brevo_target
-from store.db import engine_for, session_scope
+from store.db import session_scope
 
 
 @dataclass
@@ -62,11 +62,11 @@ def known_list_id(list_id: int | None) -> int | None:
     settings = BrevoSettings()
     if settings.master_list_id:
         return settings.master_list_id
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         return brevo_target_cache(session, settings.master_list_name).get("list_id")
 
 
-@task(name="brevo-prepare")
+@task(name="prepare-brevo")
 async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoTarget:
     """Make sure the attributes and the master list exist (not in a dry run); read who must not be added.
 
@@ -80,7 +80,7 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
     existing: frozenset[int] | None = None
     recreated: list[str] = []
     async with BrevoClient(settings) as brevo:
-        with session_scope(engine_for()) as session:
+        with session_scope() as session:
             cache = brevo_target_cache(session, settings.master_list_name)
         replaced: list[int] = [int(x) for x in cache.get("replaced", [])]
         resolved = list_id or settings.master_list_id or cache.get("list_id")
@@ -93,7 +93,7 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
             if configured is None and cache.get("list_id") not in (None, resolved):
                 recreated.append(settings.master_list_name)
                 replaced.append(int(cache["list_id"]))
-            with session_scope(engine_for()) as session:
+            with session_scope() as session:
                 remember_brevo_target(
                     session,
                     settings.master_list_name,
@@ -102,7 +102,7 @@ async def prepare_brevo(list_id: int | None, *, dry_run: bool = False) -> BrevoT
                     replaced=replaced,
                 )
         states = _carry_unsubscribes(await brevo.get_contact_states(), resolved, replaced)
-        with session_scope(engine_for()) as session:
+        with session_scope() as session:
             opted_out = opted_out_emails(session)
         if opted_out:  # told by Brevo's webhooks, maybe before Brevo's contact list shows it
             states = states.model_copy(update={"blocklisted": states.blocklisted | opted_out})
@@ -161,7 +161,7 @@ def apply_report(
     refused = {r.email.strip().lower(): r.reason for r in result.rejected}
     skipped = {r.email.strip().lower(): r.reason for r in result.skipped}
     accepted = [(e, h) for e, h in pairs if e not in refused and e not in skipped]
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         record_pushed(session, list_id=list_id, rows=accepted, on_list=True, run_id=run_id)
         resolve_rejections(session, [e for e, _ in accepted])
         record_rejections(session, run_id, refused.items())
@@ -175,8 +175,8 @@ def apply_report(
     )
 
 
-@task(name="brevo-import-chunk")
-async def import_chunk(
+@task(name="import-brevo-chunk")
+async def import_brevo_chunk(
     rows: list[dict[str, Any]], list_id: int, run_id: int, states: ContactStates, *, erase_empty: bool = False
 ) -> ChunkResult:
     """Import one chunk (≤ 8 MB) into ``list_id``: recorded before sending, confirmed once Brevo processed it.
@@ -189,14 +189,14 @@ async def import_chunk(
     """
     pairs = [(str(r["email"]), str(r["payload_hash"])) for r in rows]
     contacts = [{"email": r["email"], "attributes": r["attributes"]} for r in rows]
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         batch_id = open_batch(session, run_id=run_id, list_id=list_id, rows=pairs)
     async with BrevoClient(BrevoSettings()) as brevo:
         pending = await brevo.import_contacts(
             contacts, [list_id], exclude=states, types=BREVO_ATTRIBUTES, wait=False, erase_empty=erase_empty
         )
         if pending.process_id is not None:
-            with session_scope(engine_for()) as session:
+            with session_scope() as session:
                 mark_batch_sent(session, batch_id, pending.process_id)
         result = await brevo.finish_import(pending)
     return apply_report(batch_id, list_id, run_id, pairs, result)
@@ -205,19 +205,19 @@ async def import_chunk(
 def record_opted_out(plan_rows: pd.DataFrame, list_id: int, run_id: int) -> None:
     """Remember people left out for consent (off the list, with this payload) so unchanged ones cost nothing next run."""
     pairs = list(zip(plan_rows["email"].astype(str), plan_rows["payload_hash"].astype(str), strict=True))
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         record_pushed(session, list_id=list_id, rows=pairs, on_list=False, run_id=run_id)
 
 
-@task(name="brevo-remove-from-list")
-async def remove_members(emails: list[str], list_id: int, run_id: int) -> tuple[int, int]:
+@task(name="remove-brevo-list-members")
+async def remove_brevo_list_members(emails: list[str], list_id: int, run_id: int) -> tuple[int, int]:
     """Take ``emails`` off ``list_id`` (≤150 per call); returns (removed, API calls). Contacts are never deleted."""
     if not emails:
         return 0, 0
     async with BrevoClient(BrevoSettings()) as brevo:
         result = await brevo.remove_from_list(list_id, emails)
         calls = brevo.stats.requests
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         record_pushed(
             session, list_id=list_id, rows=[(e, None) for e in emails], on_list=False, run_id=run_id
         )

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from connectors.brevo.webhook_events import DELIVERY_STATUSES, OPT_OUT_KINDS, BrevoEvent, parse_brevo_events
 from store.brevo_events import mark_invitation_delivery, record_opt_out
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from store.webhook_events import PROCESSED, UNMAPPED, EventOutcome, record_outcomes, select_events
 
 PROVIDER = "brevo"
@@ -37,7 +37,7 @@ class BrevoEventsSummary(BaseModel):
 
 
 def _apply(events: list[BrevoEvent], summary: BrevoEventsSummary, invitations: Counter[str]) -> None:
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         for event in events:
             summary.events[event.kind] = summary.events.get(event.kind, 0) + 1
             if event.kind in OPT_OUT_KINDS and record_opt_out(
@@ -60,7 +60,7 @@ def apply_brevo_events(limit: int | None = None) -> BrevoEventsSummary:
     """Apply every pending stored Brevo delivery (oldest first); each ends ``processed`` or ``unmapped``."""
     summary = BrevoEventsSummary()
     invitations: Counter[str] = Counter()
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         stored = select_events(session, provider=PROVIDER, limit=limit)
     outcomes: list[EventOutcome] = []
     for delivery in stored:
@@ -73,7 +73,7 @@ def apply_brevo_events(limit: int | None = None) -> BrevoEventsSummary:
             continue
         _apply(events, summary, invitations)
         outcomes.append(EventOutcome(id=delivery.id, status=PROCESSED, event_type=events[0].kind))
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         record_outcomes(session, outcomes=outcomes)
     summary.invitations = dict(invitations)
     return summary

@@ -33,7 +33,7 @@ from store.brevo_sync import (
     running_runs,
     unfinished_batches,
 )
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from store.locks import process_alive
 from store.models import BrevoImportBatch, BrevoSyncRun
 from tasks.brevo import ChunkResult, apply_report
@@ -76,10 +76,10 @@ def why_dead(run: BrevoSyncRun, current_run_id: int, flow_states: dict[str, str]
 
 async def mark_dead(current_run_id: int) -> list[int]:
     """Step 1: mark the rows of dead runs ``crashed``; returns their ids."""
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         runs = running_runs(session)
     states = await _flow_run_states([r for r in runs if r.id != current_run_id])
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         return mark_dead_runs(session, lambda run: why_dead(run, current_run_id, states))
 
 
@@ -91,7 +91,7 @@ async def _adopt(brevo: BrevoClient, chunks: list[tuple[int, datetime, list[str]
     """
     since = min(recorded for _, recorded, _ in chunks) - DEFAULT_SKEW
     processes = await brevo.list_import_processes(since)
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         taken = claimed_process_ids(session)
     matched: dict[int, int | None] = {}
     for chunk_id, recorded, emails in sorted(chunks, key=lambda c: (c[1], c[0])):
@@ -115,7 +115,7 @@ async def _reconcile_unknown(brevo: BrevoClient, batches: list[BrevoImportBatch]
         return []
     matched = await _adopt(brevo, unknown)
     never: list[int] = []
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         for chunk_id, process_id in matched.items():
             if process_id is None:
                 never.append(chunk_id)
@@ -127,26 +127,26 @@ async def _reconcile_unknown(brevo: BrevoClient, batches: list[BrevoImportBatch]
     return never
 
 
-@task(name="brevo-finish-unfinished")
-async def finish_unfinished(list_id: int, run_id: int) -> ChunkResult:
+@task(name="finish-unfinished-push")
+async def finish_unfinished_push(list_id: int, run_id: int) -> ChunkResult:
     """Finish the chunks of interrupted runs: reconcile, then confirm; never import them twice."""
     logger = get_run_logger()
     dead = await mark_dead(run_id)
     if dead:
         logger.warning("marked %d sync run(s) crashed (their process is gone): %s", len(dead), dead)
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         batches = unfinished_batches(session, list_id)
     total = ChunkResult()
     if not batches:
         return total
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         busy = bool(unfinished_batches(session, list_id, live=True, unanswered=True, besides=run_id))
     if busy and any(b.status == "sending" for b in batches):
         logger.warning("another run is importing right now: unconfirmed chunks are reconciled by a later run")
         batches = [b for b in batches if b.status == "sent"]
     async with BrevoClient(BrevoSettings()) as brevo:
         never = await _reconcile_unknown(brevo, batches)
-        with session_scope(engine_for()) as session:
+        with session_scope() as session:
             sent = [
                 (b.id, int(b.process_id or 0), [(str(e), str(h)) for e, h in b.rows["rows"]])
                 for b in unfinished_batches(session, list_id)

@@ -23,7 +23,7 @@ import math
 import os
 from dataclasses import dataclass, field
 
-from connectors._http import RateLimiter, share_budgets
+from connectors.http import RateLimiter, share_budgets
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +123,7 @@ def configured_budgets() -> list[Budget]:
 
     out += budgets_for("eventbrite", [(EventbriteSettings().calls_per_hour, 3600.0)])
     if os.environ.get("ZOOM_ACCOUNT_ID"):
-        from connectors.zoom import ZoomSettings
-        from connectors.zoom.client import PLAN_BUDGETS
+        from connectors.zoom import PLAN_BUDGETS, ZoomSettings
 
         for category, windows in PLAN_BUDGETS[ZoomSettings().plan].items():
             out += budgets_for(f"zoom:{category}", windows)

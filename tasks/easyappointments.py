@@ -14,14 +14,13 @@ one local day more is read on each side and the rows are then cut to the UTC day
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 import pandas as pd
 from prefect import task
-from prefect.exceptions import MissingContextError
-from prefect.logging import get_run_logger
 
 from audience.from_easyappointments import (
     DROPPED_ATTR,
@@ -31,10 +30,73 @@ from audience.from_easyappointments import (
     in_utc_days,
 )
 from audience.schema import empty_interactions
-from connectors._http import AuthenticationError, ConnectorError, RetryPolicy
 from connectors.easyappointments import EasyAppointmentsClient, EasyAppointmentsSettings
+from connectors.http import AuthenticationError, ConnectorError, RetryPolicy
 from tasks.extraction import SourceExtract
 from tasks.retry_conditions import only_rate_limits
+from tasks.run_logger import run_logger
+
+
+@dataclass
+class _WindowRead:
+    """What one pass over the API gathered: the mapped columns of every appointment read so far."""
+
+    mapper: AppointmentMapper | None = None
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    read: int = 0
+    unknown: int = 0
+    #: The error that stopped the pass after some appointments were read (None: the whole window).
+    stopped: ConnectorError | None = None
+
+
+async def _read_window(ea: EasyAppointmentsClient, date_from: date, date_to: date) -> _WindowRead:
+    """Customers, services and providers once, then the appointment pages (one page alive at a time).
+
+    Bad credentials, and any failure before the first appointment, raise; a later failure ends
+    the pass with what was read (``stopped``).
+    """
+    out = _WindowRead()
+    try:
+        services = await ea.list_services()
+        providers = await ea.list_providers()
+        customers = await ea.list_customers()
+        known = {c.id for c in customers}
+        out.mapper = AppointmentMapper(customers, services, providers, tz=ea.zone)
+        del customers
+        # Keep only the mapped fields of each page, so one page of records is alive at a time.
+        # Bulk path: plain JSON objects, validated and localised column-wise by the mapping.
+        one_day = timedelta(days=1)
+        async for page in ea.iter_appointment_dicts(date_from - one_day, date_to + one_day):
+            out.read += len(page)
+            out.unknown += sum(1 for a in page if a.get("customerId") not in known)
+            for name, values in appointment_columns(page).items():
+                out.columns.setdefault(name, []).extend(values)
+    except AuthenticationError:
+        raise
+    except ConnectorError as exc:
+        if not out.read:
+            raise
+        out.stopped = exc
+    return out
+
+
+def _window_frame(window: _WindowRead, date_from: date, date_to: date) -> tuple[pd.DataFrame, list[str]]:
+    """The bookings starting in the UTC days ``[date_from, date_to]``, and notes on what was left out."""
+    mapper = window.mapper
+    frame = (
+        mapper.map(pd.DataFrame(window.columns))
+        if mapper is not None and window.read
+        else empty_interactions()
+    )
+    frame = frame.loc[in_utc_days(frame, date_from, date_to)].reset_index(drop=True)
+    dropped = mapper.dropped if mapper is not None else 0
+    frame.attrs[DROPPED_ATTR] = dropped
+    notes = [f"stopped after {window.read} appointments: {window.stopped}"] if window.stopped else []
+    if dropped:
+        notes.append(f"{dropped} draft appointments skipped (not bookings)")
+    if window.unknown:
+        notes.append(f"{window.unknown} appointments whose customer no longer exists (no email)")
+    return frame, notes
 
 
 async def extract_appointments(
@@ -44,7 +106,7 @@ async def extract_appointments(
     *,
     client: httpx.AsyncClient | None = None,
     retry: RetryPolicy | None = None,
-    logger: logging.Logger | logging.LoggerAdapter[logging.Logger] | None = None,
+    logger: logging.Logger | logging.LoggerAdapter[Any] | None = None,
 ) -> SourceExtract:
     """Read customers, services and providers once, then every appointment starting in the window.
 
@@ -54,51 +116,20 @@ async def extract_appointments(
     far are returned with ``complete=False``; bad credentials raise.
     """
     log = logger or logging.getLogger(__name__)
-    settings = settings or EasyAppointmentsSettings()
-    notes: list[str] = []
-    complete = True
-    columns: dict[str, list[Any]] = {}
-    read = unknown = 0
-    async with EasyAppointmentsClient(settings, client=client, retry=retry) as ea:
-        mapper: AppointmentMapper | None = None
-        try:
-            services = await ea.list_services()
-            providers = await ea.list_providers()
-            customers = await ea.list_customers()
-            known = {c.id for c in customers}
-            mapper = AppointmentMapper(customers, services, providers, tz=ea.zone)
-            del customers
-            # Keep only the mapped fields of each page, so one page of records is alive at a time.
-            # Bulk path: plain JSON objects, validated and localised column-wise by the mapping.
-            one_day = timedelta(days=1)
-            async for page in ea.iter_appointment_dicts(date_from - one_day, date_to + one_day):
-                read += len(page)
-                unknown += sum(1 for a in page if a.get("customerId") not in known)
-                for name, values in appointment_columns(page).items():
-                    columns.setdefault(name, []).extend(values)
-        except AuthenticationError:
-            raise
-        except ConnectorError as exc:
-            if not read:
-                raise
-            complete = False
-            notes.append(f"stopped after {read} appointments: {exc}")
-            log.warning("EasyAppointments extraction incomplete: %s", exc)
+    async with EasyAppointmentsClient(
+        settings or EasyAppointmentsSettings(), client=client, retry=retry
+    ) as ea:
+        window = await _read_window(ea, date_from, date_to)
         calls = ea.stats.requests
-    frame = mapper.map(pd.DataFrame(columns)) if mapper is not None and read else empty_interactions()
-    frame = frame.loc[in_utc_days(frame, date_from, date_to)].reset_index(drop=True)
-    dropped = mapper.dropped if mapper is not None else 0
-    frame.attrs[DROPPED_ATTR] = dropped
-    if dropped:
-        notes.append(f"{dropped} draft appointments skipped (not bookings)")
-    if unknown:
-        notes.append(f"{unknown} appointments whose customer no longer exists (no email)")
+    if window.stopped is not None:
+        log.warning("EasyAppointments extraction incomplete: %s", window.stopped)
+    frame, notes = _window_frame(window, date_from, date_to)
     log.info(
         "EasyAppointments %s..%s: %d bookings from %d appointments in %d API calls",
         date_from,
         date_to,
         len(frame),
-        read,
+        window.read,
         calls,
     )
     return SourceExtract(
@@ -107,7 +138,7 @@ async def extract_appointments(
         date_to=date_to,
         frame=frame,
         api_calls=calls,
-        complete=complete,
+        complete=window.stopped is None,
         notes=notes,
     )
 
@@ -123,8 +154,4 @@ async def extract_easyappointments(
     One retry after a full rate-limit window (120 s); the HTTP layer already retries
     each request.
     """
-    try:
-        logger: logging.Logger | logging.LoggerAdapter[logging.Logger] = get_run_logger()
-    except MissingContextError:  # called as .fn() outside a run (tests)
-        logger = logging.getLogger(__name__)
-    return await extract_appointments(date_from, date_to, settings, logger=logger)
+    return await extract_appointments(date_from, date_to, settings, logger=run_logger(__name__))

@@ -9,12 +9,13 @@ from prefect import get_run_logger, task
 
 from audience.event_lists import event_memberships, plan_event_lists
 from connectors.brevo import BrevoClient, BrevoSettings, ContactStates
-from store.db import engine_for, session_scope
+from store.brevo_sync import record_pushed
+from store.db import session_scope
 from store.event_lists import (
+    SKIPPED,
     event_list_ids,
     forget_event_lists,
     load_event_list_state,
-    record_event_members,
     remember_event_lists,
 )
 from store.interactions import load_interactions
@@ -68,7 +69,7 @@ def event_list_name(event_key: str, event_name: str) -> str:
 @task(name="forget-deleted-event-lists")
 def forget_deleted_event_lists(existing: frozenset[int]) -> list[str]:
     """Event keys whose Brevo list was deleted by hand (not among ``existing``); they are filled again this run."""
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         gone = forget_event_lists(session, existing)
     if gone:
         get_run_logger().warning(
@@ -77,10 +78,10 @@ def forget_deleted_event_lists(existing: frozenset[int]) -> list[str]:
     return gone
 
 
-@task(name="plan-event-lists")
-def plan_event_list_sync(emails: list[str] | None = None, database_url: str | None = None) -> EventListPlan:
+@task(name="plan-event-list-sync")
+def plan_event_list_sync(emails: list[str] | None = None) -> EventListPlan:
     """Compare active ticket holders per event with what this project last put on each event list."""
-    with session_scope(engine_for(database_url)) as session:
+    with session_scope() as session:
         interactions = load_interactions(session, sources=["eventbrite", "poshvip"], emails=emails)
         state = load_event_list_state(session, emails=emails)
     desired = event_memberships(interactions)
@@ -88,7 +89,7 @@ def plan_event_list_sync(emails: list[str] | None = None, database_url: str | No
     return EventListPlan(plan=plan_event_lists(desired, state), names=names)
 
 
-@task(name="brevo-event-lists")
+@task(name="sync-event-lists")
 async def sync_event_lists(
     plan: EventListPlan, states: ContactStates | None = None, run_id: int | None = None
 ) -> EventListResult:
@@ -104,7 +105,7 @@ async def sync_event_lists(
     result = EventListResult(lists=plan.lists)
     if plan.plan.empty:
         return result
-    with session_scope(engine_for()) as session:
+    with session_scope() as session:
         ids = event_list_ids(session)
     adds = plan.plan[plan.plan["action"] == "add"]
     removes = plan.plan[plan.plan["action"] == "remove"]
@@ -114,7 +115,7 @@ async def sync_event_lists(
             names = {key: event_list_name(key, plan.names.get(key, key)) for key in missing}
             found = await brevo.find_or_create_lists(names.values())
             created = {key: found[name] for key, name in names.items()}
-            with session_scope(engine_for()) as session:
+            with session_scope() as session:
                 remember_event_lists(session, created)
             ids.update(created)
         if not adds.empty and states is None:
@@ -126,10 +127,21 @@ async def sync_event_lists(
             already = set(change.not_changed_emails) & (states.members_of(list_id) if states else frozenset())
             left_out = sorted(({r.email for r in change.skipped} | set(change.not_changed_emails)) - already)
             added = sorted(set(group["email"].astype(str)) - set(left_out))
-            with session_scope(engine_for()) as session:
-                record_event_members(session, list_id=list_id, emails=added, on_list=True, run_id=run_id)
-                record_event_members(
-                    session, list_id=list_id, emails=left_out, on_list=False, skipped=True, run_id=run_id
+            with session_scope() as session:
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, None) for e in added],
+                    on_list=True,
+                    run_id=run_id,
+                    clear_hash=True,
+                )
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, SKIPPED) for e in left_out],
+                    on_list=False,
+                    run_id=run_id,
                 )
             result.added += change.changed
             result.skipped += len(left_out)
@@ -137,8 +149,15 @@ async def sync_event_lists(
             list_id = ids[str(key)]
             emails = group["email"].astype(str).tolist()
             change = await brevo.remove_from_list(list_id, emails)
-            with session_scope(engine_for()) as session:
-                record_event_members(session, list_id=list_id, emails=emails, on_list=False, run_id=run_id)
+            with session_scope() as session:
+                record_pushed(
+                    session,
+                    list_id=list_id,
+                    rows=[(e, None) for e in emails],
+                    on_list=False,
+                    run_id=run_id,
+                    clear_hash=True,
+                )
             result.removed += change.changed
         result.api_calls = brevo.stats.requests
     logger.info(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from logging import Logger, LoggerAdapter
+from typing import Any
 
 import pandas as pd
+
+from audience.schema import empty_interactions
 
 
 @dataclass
@@ -26,3 +30,24 @@ class SourceExtract:
     complete: bool = True
     notes: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+
+
+def unread_window(
+    source: str,
+    date_from: date,
+    date_to: date,
+    *,
+    api_calls: int,
+    reason: str,
+    cause: Exception,
+    logger: Logger | LoggerAdapter[Any],
+) -> SourceExtract:
+    """The extract of a window a provider's rate limit kept from being read: empty and incomplete.
+
+    ``reason`` (an admin's words) becomes the extract's note and the run's warning; as the
+    extract is incomplete the window's checkpoint does not advance, so the next run reads it.
+    """
+    logger.warning(
+        "%s rate limit reached; the window %s..%s stays unread: %s", source, date_from, date_to, cause
+    )
+    return SourceExtract(source, date_from, date_to, empty_interactions(), api_calls, False, [reason])

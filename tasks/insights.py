@@ -9,7 +9,6 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from sqlalchemy import Engine
 
 from connectors.claude import ClaudeClient, ClaudeError, ClaudeSettings
 from insights.facts import compute_facts
@@ -19,9 +18,8 @@ from insights.narrative import DETERMINISTIC_MODEL, deterministic_insights, is_s
 from insights.prompt import INSIGHTS_TOOL, SYSTEM_INSTRUCTIONS
 from insights.report import Report
 from store.db import session_scope
-from store.interactions import load_interactions, mark_vanished, upsert_interactions
+from store.interactions import load_interactions
 from store.models import InsightReport
-from tasks.extraction import SourceExtract
 
 SOURCE = "easyappointments"
 
@@ -78,10 +76,10 @@ async def narrate_sheet(sheet: FactSheet, settings: ClaudeSettings | None = None
 
 
 @task(name="load-bookings", cache_policy=NO_CACHE)
-def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_bookings(date_from: date, date_to: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Stored EasyAppointments bookings from ``date_from`` to ``date_to`` (inclusive), and the
     earlier bookings of the same people (so new and returning customers can be told apart)."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         bookings = load_interactions(session, sources=[SOURCE], occurred_from=date_from, occurred_to=date_to)
         bookings = bookings[bookings["kind"] == "booking"].reset_index(drop=True)
         emails = [str(e) for e in bookings["email"].dropna().unique()]
@@ -93,27 +91,10 @@ def load_bookings_task(engine: Engine, date_from: date, date_to: date) -> tuple[
     return bookings, history
 
 
-@task(name="store-extracted-bookings", cache_policy=NO_CACHE)
-def store_bookings_task(engine: Engine, extract: SourceExtract) -> int:
-    """Upsert a fresh extraction; when it read the whole window, mark what vanished as deleted."""
-    with session_scope(engine) as session:
-        written = upsert_interactions(session, extract.frame)
-        if extract.complete:
-            seen = [str(i) for i in extract.frame["source_id"].dropna()]
-            mark_vanished(
-                session,
-                source=extract.source,
-                date_from=extract.date_from,
-                date_to=extract.date_to,
-                seen_ids=seen,
-            )
-    return written
-
-
 @task(name="save-insight-report", cache_policy=NO_CACHE)
-def save_report_task(engine: Engine, report: Report, analysis_type: str) -> int:
+def save_insight_report(report: Report, analysis_type: str) -> int:
     """Store ``report`` in ``insight_reports``; returns its id."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         row = InsightReport(
             created_at=report.generated_at,
             date_from=report.window.date_from,
@@ -129,7 +110,7 @@ def save_report_task(engine: Engine, report: Report, analysis_type: str) -> int:
 
 
 @task(name="compute-booking-facts", cache_policy=NO_CACHE)
-def compute_facts_task(
+def compute_booking_facts(
     bookings: pd.DataFrame,
     date_from: date,
     date_to: date,
@@ -155,7 +136,7 @@ def compute_facts_task(
 
 
 @task(name="narrate-booking-facts", cache_policy=NO_CACHE)
-async def narrate_task(sheet: FactSheet) -> Narration:
+async def narrate_booking_facts(sheet: FactSheet) -> Narration:
     """Narrate the facts (Claude or deterministic); Claude errors are handled inside."""
     narration = await narrate_sheet(sheet)
     log.info(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -11,7 +10,6 @@ import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
 from prefect.logging import get_run_logger
-from sqlalchemy import Engine
 
 from audience.from_poshvip import ReceivedEvent
 from connectors.poshvip import UnmappableEvent, decode_body, event_type_of, map_event
@@ -86,9 +84,8 @@ def map_stored_events(events: Sequence[StoredEvent]) -> MappingResult:
     return result
 
 
-@task(name="poshvip-select-events", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+@task(name="select-poshvip-events", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
 def select_poshvip_events(
-    engine: Engine,
     *,
     replay: bool,
     received_from: datetime | None = None,
@@ -104,7 +101,7 @@ def select_poshvip_events(
     statuses: tuple[str, ...] | None = (PENDING,)
     if replay:
         statuses = None if (received_from or received_to or event_ids) else (UNMAPPED, FAILED)
-    with session_scope(engine) as session:
+    with session_scope() as session:
         events = select_events(
             session,
             provider=PROVIDER,
@@ -117,10 +114,10 @@ def select_poshvip_events(
     return events
 
 
-@task(name="poshvip-load-history", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def load_poshvip_history(engine: Engine, *, exclude_ids: Sequence[int] = ()) -> list[ReceivedEvent]:
+@task(name="load-poshvip-history", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def load_poshvip_history(*, exclude_ids: Sequence[int] = ()) -> list[ReceivedEvent]:
     """Every already processed event, mapped (the order histories the fold needs)."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         stored = select_events(session, provider=PROVIDER, statuses=(PROCESSED,))
     skip = set(exclude_ids)
     mapped = map_stored_events([s for s in stored if s.id not in skip]).mapped
@@ -128,35 +125,20 @@ def load_poshvip_history(engine: Engine, *, exclude_ids: Sequence[int] = ()) -> 
     return mapped
 
 
-@task(name="poshvip-store-results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
-def store_poshvip_results(
-    engine: Engine, *, interactions: pd.DataFrame, outcomes: Sequence[EventOutcome]
-) -> int:
+@task(name="store-poshvip-results", cache_policy=NO_CACHE, retries=2, retry_delay_seconds=2)
+def store_poshvip_results(*, interactions: pd.DataFrame, outcomes: Sequence[EventOutcome]) -> int:
     """Upsert the interactions and mark the events, in one transaction; returns interactions written."""
-    with session_scope(engine) as session:
+    with session_scope() as session:
         written = upsert_interactions(session, interactions)
         record_outcomes(session, outcomes=outcomes)
     get_run_logger().info("stored %d Posh.VIP interactions, marked %d events", written, len(outcomes))
     return written
 
 
-@task(name="poshvip-admin-digest", cache_policy=NO_CACHE)
-def email_admin_digest(
-    recipients: Sequence[str], subject: str, text: str, *, idempotency_key: str
-) -> str | None:
-    """Send the digest to ``recipients`` by Brevo transactional email; returns Brevo's message id.
+def touched_orders(history: Sequence[ReceivedEvent], mapped: Sequence[ReceivedEvent]) -> list[ReceivedEvent]:
+    """The whole history of every order this run's events touch, then this run's events (pure).
 
-    Never retried: Brevo cannot de-duplicate sends (the key travels as a tag for the record).
+    An order is always re-derived from all its events, so a late refund undoes the right sale.
     """
-    from connectors.brevo import BrevoClient, BrevoSettings
-
-    async def send() -> str | None:
-        async with BrevoClient(BrevoSettings()) as brevo:
-            sent = await brevo.send_transactional_email(
-                list(recipients), subject, text=text, tags=["poshvip-digest"], idempotency_key=idempotency_key
-            )
-        return sent.message_id
-
-    message_id = asyncio.run(send())
-    get_run_logger().info("admin digest emailed to %d recipient(s)", len(recipients))
-    return message_id
+    touched = {m.event.order_id for m in mapped}
+    return [h for h in history if h.event.order_id in touched] + list(mapped)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from connectors._http import AuthenticationError, RateLimitError
+from connectors.http import AuthenticationError, RateLimitError
 
 
 def only_rate_limits(_task: Any, _run: Any, state: Any) -> bool:

@@ -23,8 +23,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import Engine
 
 from store.checkpoints import mark_interrupted
-from store.db import engine_for, session_scope
+from store.db import default_engine, session_scope
 from store.locks import Holder, LockState, live_flow_runs, release, renew, try_acquire
+from tasks.run_logger import run_logger
 
 IfBusy = Literal["wait", "skip"]
 #: Every list this project writes in Brevo (the master list and the event lists) is one lock.
@@ -80,15 +81,6 @@ def _run_identity() -> tuple[str, str | None]:
     return "a process outside Prefect", None
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
-    try:
-        from prefect import get_run_logger
-
-        return get_run_logger()
-    except Exception:
-        return log
-
-
 class RunLocks:
     """The locks one run holds; release them all on exit (``async with RunLocks(...) as locks``).
 
@@ -101,12 +93,11 @@ class RunLocks:
         self,
         *,
         if_busy: IfBusy = "wait",
-        engine: Engine | None = None,
         settings: LockSettings | None = None,
     ) -> None:
         self.if_busy = if_busy
         self.settings = settings or LockSettings()
-        self._engine = engine
+        self._engine: Engine | None = None
         description, run_id = _run_identity()
         self.holder = Holder.this_process(description, run_id)
         self.held: list[str] = []
@@ -115,9 +106,9 @@ class RunLocks:
 
     @property
     def engine(self) -> Engine:
-        """The project database the leases live in."""
+        """The project database the leases live in (the run's engine, chosen once)."""
         if self._engine is None:
-            self._engine = engine_for()
+            self._engine = default_engine()
         return self._engine
 
     async def __aenter__(self) -> RunLocks:
@@ -136,7 +127,7 @@ class RunLocks:
         self._start_heartbeat()
 
     async def _take_one(self, name: str) -> None:
-        logger = _logger()
+        logger = run_logger(__name__)
         waited_since: float | None = None
         reported = 0.0
         while (busy := try_acquire(self.engine, name, self.holder, self.settings.ttl_seconds)) is not None:
@@ -156,12 +147,14 @@ class RunLocks:
     def mark_dead_runs_checkpoints(self, sources: Iterable[str]) -> int:
         """Mark ``running`` checkpoints of ``sources`` left by runs that are gone as interrupted."""
         marked = 0
-        with session_scope(self.engine) as session:
+        with session_scope() as session:
             live = live_flow_runs(session)
             for source in sources:
                 marked += mark_interrupted(session, live_flow_runs=live, source=source)
         if marked:
-            _logger().warning("marked %d checkpoint(s) of runs that died mid-way as interrupted", marked)
+            run_logger(__name__).warning(
+                "marked %d checkpoint(s) of runs that died mid-way as interrupted", marked
+            )
         return marked
 
     def _start_heartbeat(self) -> None:
@@ -194,8 +187,8 @@ class RunLocks:
         self.held.clear()
 
 
-def held_state(name: str, engine: Engine | None = None) -> LockState | None:
+def held_state(name: str) -> LockState | None:
     """Who holds ``name`` now (for ``engarde`` commands and tests)."""
     from store.locks import current_holder
 
-    return current_holder(engine or engine_for(), name)
+    return current_holder(default_engine(), name)

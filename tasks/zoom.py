@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 
-from prefect import get_run_logger, task
-from prefect.exceptions import MissingContextError
+from prefect import task
 
 from audience.from_zoom import zoom_interactions
-from audience.schema import empty_interactions
-from connectors._http import RateLimitError
+from connectors.http import RateLimitError
 from connectors.zoom import ZoomClient, ZoomExtract, ZoomSettings
-from tasks.extraction import SourceExtract
+from tasks.extraction import SourceExtract, unread_window
 from tasks.retry_conditions import unless_refused
+from tasks.run_logger import run_logger
 
 SOURCE = "zoom"
-
-
-def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
-    # The run logger inside a run; the module logger when called as ``.fn()`` (tests, scripts).
-    try:
-        return get_run_logger()
-    except MissingContextError:
-        return logging.getLogger(__name__)
 
 
 @task(
@@ -36,16 +26,21 @@ async def extract_zoom(date_from: date, date_to: date, settings: ZoomSettings | 
     matched (by email, by registrant, not at all) is in ``counts`` and in a note. A daily rate
     limit returns an incomplete, empty extract (Zoom says when to come back).
     """
-    logger = _logger()
+    logger = run_logger(__name__)
     async with ZoomClient.from_settings(settings) as client:
         try:
             extract = await client.extract_attendance(date_from=date_from, date_to=date_to)
         except RateLimitError as exc:
-            logger.warning("Zoom rate limit reached; the window stays unread: %s", exc)
             wait = f" (retry after about {exc.retry_after / 3600:.1f} h)" if exc.retry_after else ""
-            notes = [f"Zoom's rate limit was reached{wait}; this window will be read next run"]
-            return SourceExtract(
-                SOURCE, date_from, date_to, empty_interactions(), client.stats.requests, False, notes
+            reason = f"Zoom's rate limit was reached{wait}; this window will be read next run"
+            return unread_window(
+                SOURCE,
+                date_from,
+                date_to,
+                api_calls=client.stats.requests,
+                reason=reason,
+                cause=exc,
+                logger=logger,
             )
         calls = client.stats.requests
     frame = zoom_interactions(

@@ -18,6 +18,9 @@ for _key, _value in runtime.prefect_defaults().items():
     os.environ.setdefault(_key, _value)
 os.environ.pop("PREFECT_API_URL", None)
 Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+# The tests' sandboxes run at test speed (loose budgets, imports done by the second poll); the
+# default is the real services' pace. A test that wants it passes new_context(fast=False).
+os.environ.setdefault("ENGARDE_SANDBOX_FAST", "1")
 
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
 

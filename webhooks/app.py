@@ -15,16 +15,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import hmac
-import json
 import logging
 import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import ClientDisconnect
@@ -33,60 +31,24 @@ from starlette.routing import Route
 from connectors.poshvip import dedupe_key, verify_signature
 from store.db import DatabaseNotMigrated, DatabaseSettings, make_engine
 from store.migrate import ensure_migrated
-from webhooks.metrics import DeliveryMetrics
-from webhooks.notify import DeliveryNotifier
+from webhooks.brevo import add_brevo_route
 from webhooks.settings import ReceiverSettings
-from webhooks.writer import DeliveryWriter, StorageUnavailable, bound_waits, connect_args
+from webhooks.state import PROVIDER, ReceiverState, State, answer, read_capped, unavailable
+from webhooks.writer import StorageUnavailable, bound_waits, connect_args
 
 log = logging.getLogger(__name__)
 
-PROVIDER = "poshvip"
 WEBHOOK_PATH = "/api/webhooks/poshvip"
-_JSON = "application/json"
 
 
 class ReceiverConfigError(RuntimeError):
     """The receiver is configured so that it must not start (e.g. no webhook secret)."""
 
 
-class ReceiverState:
-    """What the routes share: settings, engine, writer, notifier and counters."""
-
-    def __init__(self, settings: ReceiverSettings, engine: Engine) -> None:
-        self.settings = settings
-        self.engine = engine
-        self.writer = DeliveryWriter(
-            engine, max_batch=settings.receiver_max_batch, timeout=settings.receiver_write_timeout
-        )
-        self.notifier = DeliveryNotifier(
-            enabled=settings.receiver_emit_events, interval=settings.receiver_emit_interval
-        )
-        self.metrics = DeliveryMetrics(provider=PROVIDER)
-        self.secret = (
-            settings.poshvip_webhook_secret.get_secret_value() if settings.poshvip_webhook_secret else None
-        )
-        self.path_token = (
-            settings.poshvip_path_token.get_secret_value() if settings.poshvip_path_token else None
-        )
-
-
-async def get_state(request: Request) -> ReceiverState:
-    """The app's :class:`ReceiverState` (a FastAPI dependency)."""
-    state: ReceiverState = request.app.state.receiver
-    return state
-
-
-State = Annotated[ReceiverState, Depends(get_state)]
-
-
-def _answer(status: int, body: dict[str, object], headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(body).encode(), status_code=status, media_type=_JSON, headers=headers)
-
-
 def _reject(state: ReceiverState, status: int, reason: str, message: str) -> Response:
     state.metrics.rejected(reason)
     log.info("rejected a Posh.VIP delivery: %s", reason)
-    return _answer(status, {"status": "rejected", "reason": reason, "detail": message})
+    return answer(status, {"status": "rejected", "reason": reason, "detail": message})
 
 
 def _timestamp_age(value: str) -> float | None:
@@ -104,16 +66,24 @@ def _timestamp_age(value: str) -> float | None:
     return abs(time.time() - when)
 
 
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it exceeds ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
+def _check_signature(request: Request, state: ReceiverState, secret: str, body: bytes) -> Response | None:
+    """The 401 for a delivery whose timestamp (when configured) or HMAC signature fails, else None."""
+    settings = state.settings
+    stamp: str | None = None
+    if settings.poshvip_timestamp_header:
+        stamp = request.headers.get(settings.poshvip_timestamp_header)
+        if not stamp:
+            return _reject(state, 401, "missing_timestamp", "timestamp header missing")
+        age = _timestamp_age(stamp)
+        if age is None or age > settings.poshvip_timestamp_tolerance:
+            return _reject(state, 401, "stale_timestamp", "timestamp outside the accepted window")
+    signature = request.headers.get(settings.poshvip_signature_header)
+    if not signature:
+        return _reject(state, 401, "missing_signature", "signature header missing")
+    signed_stamp = stamp if settings.poshvip_sign_timestamp else None
+    if not verify_signature(body, signature, secret, timestamp=signed_stamp):
+        return _reject(state, 401, "bad_signature", "signature does not match")
+    return None
 
 
 async def receive_poshvip(request: Request, state: ReceiverState, token: str | None) -> Response:
@@ -131,7 +101,7 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
         return _reject(state, 413, "too_large", f"body over {limit} bytes")
     try:
         async with asyncio.timeout(settings.receiver_body_timeout):
-            body = await _read_capped(request, limit)
+            body = await read_capped(request, limit)
     except TimeoutError:
         return _reject(
             state, 408, "body_timeout", f"body not received within {settings.receiver_body_timeout} s"
@@ -140,21 +110,9 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
         return _reject(state, 400, "disconnected", "client disconnected")
     if body is None:
         return _reject(state, 413, "too_large", f"body over {limit} bytes")
-    if state.secret is not None:
-        stamp: str | None = None
-        if settings.poshvip_timestamp_header:
-            stamp = request.headers.get(settings.poshvip_timestamp_header)
-            if not stamp:
-                return _reject(state, 401, "missing_timestamp", "timestamp header missing")
-            age = _timestamp_age(stamp)
-            if age is None or age > settings.poshvip_timestamp_tolerance:
-                return _reject(state, 401, "stale_timestamp", "timestamp outside the accepted window")
-        signature = request.headers.get(settings.poshvip_signature_header)
-        if not signature:
-            return _reject(state, 401, "missing_signature", "signature header missing")
-        signed_stamp = stamp if settings.poshvip_sign_timestamp else None
-        if not verify_signature(body, signature, state.secret, timestamp=signed_stamp):
-            return _reject(state, 401, "bad_signature", "signature does not match")
+    refused = None if state.secret is None else _check_signature(request, state, state.secret, body)
+    if refused is not None:
+        return refused
     if not body.strip():
         return _reject(state, 400, "empty_body", "empty body")
     key = dedupe_key(body)
@@ -167,17 +125,10 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
         return unavailable()
     if not new:
         state.metrics.duplicate()
-        return _answer(200, {"status": "duplicate", "key": key})
+        return answer(200, {"status": "duplicate", "key": key})
     state.metrics.accepted()
     state.notifier.stored(key)
-    return _answer(202, {"status": "accepted", "key": key})
-
-
-def unavailable() -> Response:
-    """503 with ``Retry-After``: the delivery was not stored; the sender should retry."""
-    return _answer(
-        503, {"status": "unavailable", "detail": "storage unavailable, retry"}, {"Retry-After": "5"}
-    )
+    return answer(202, {"status": "accepted", "key": key})
 
 
 def settle_for_serving() -> None:
@@ -208,6 +159,59 @@ def check_settings(settings: ReceiverSettings) -> None:
         settings.poshvip_webhook_secret = None
 
 
+def receiver_engine(settings: ReceiverSettings) -> Engine:
+    """The receiver's own small engine: connecting and every write bounded by ``RECEIVER_WRITE_TIMEOUT``."""
+    url = settings.database_url or DatabaseSettings().database_url
+    extra = connect_args(url, settings.receiver_write_timeout)
+    engine = make_engine(url, pool_size=2, max_overflow=2, **({"connect_args": extra} if extra else {}))
+    bound_waits(engine, settings.receiver_write_timeout)
+    return engine
+
+
+async def open_state(settings: ReceiverSettings, engine: Engine) -> ReceiverState:
+    """The routes' state, its writer and notifier started (the database checked, not required, to be up).
+
+    An unmigrated database refuses the start (:class:`store.db.DatabaseNotMigrated`); an
+    unreachable one only makes ``/readyz`` and deliveries answer 503 until it is back.
+    """
+    state = ReceiverState(settings, engine)
+    try:
+        await asyncio.to_thread(ensure_migrated, engine)
+    except DatabaseNotMigrated:
+        raise
+    except SQLAlchemyError as exc:
+        log.warning(
+            "database unreachable at start (%s): deliveries answer 503 until it is back",
+            type(exc).__name__,
+        )
+    state.writer.start()
+    await state.notifier.start()
+    return state
+
+
+async def poshvip_webhook(request: Request) -> Response:
+    """Receive one Posh.VIP delivery (``token``: the optional unguessable path segment)."""
+    return await receive_poshvip(request, request.app.state.receiver, request.path_params.get("token"))
+
+
+async def readyz(state: State) -> Response:
+    """A delivery could be stored right now (a real write, at most once a second)."""
+    problem = await state.writer.ready()
+    if problem is not None:
+        return answer(503, {"status": "unavailable", "database": problem}, {"Retry-After": "5"})
+    return answer(200, {"status": "ready"})
+
+
+async def metrics(state: State) -> Response:
+    """Delivery counters in Prometheus text format."""
+    return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
 def create_app(
     settings: ReceiverSettings, *, engine: Engine | None = None, tune_process: bool = False
 ) -> FastAPI:
@@ -215,32 +219,14 @@ def create_app(
 
     ``tune_process``: the app owns its process (``engarde receiver``), so its startup may
     call :func:`settle_for_serving`; tests and the demo serve it inside another process.
-
-    At startup it refuses an unmigrated database (:class:`store.db.DatabaseNotMigrated`);
-    an unreachable one only makes ``/readyz`` and deliveries answer 503 until it is back.
+    See :func:`open_state` for what startup does with the database.
     """
     check_settings(settings)
-    if engine is None:
-        url = settings.database_url or DatabaseSettings().database_url
-        extra = connect_args(url, settings.receiver_write_timeout)
-        engine = make_engine(url, pool_size=2, max_overflow=2, **({"connect_args": extra} if extra else {}))
-        bound_waits(engine, settings.receiver_write_timeout)
+    bound = engine if engine is not None else receiver_engine(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = ReceiverState(settings, engine)
-        try:
-            await asyncio.to_thread(ensure_migrated, engine)
-        except DatabaseNotMigrated:
-            raise
-        except SQLAlchemyError as exc:
-            log.warning(
-                "database unreachable at start (%s): deliveries answer 503 until it is back",
-                type(exc).__name__,
-            )
-        app.state.receiver = state
-        state.writer.start()
-        await state.notifier.start()
+        state = app.state.receiver = await open_state(settings, bound)
         if tune_process:
             settle_for_serving()
         try:
@@ -250,37 +236,14 @@ def create_app(
             state.writer.stop()
 
     app = FastAPI(title="En Garde webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None)
-
-    async def poshvip_webhook(request: Request) -> Response:
-        """Receive one Posh.VIP delivery (``token``: the optional unguessable path segment)."""
-        return await receive_poshvip(request, request.app.state.receiver, request.path_params.get("token"))
-
     # Plain Starlette routes: the hot path skips FastAPI's dependency solving and body handling,
     # which cost as much CPU as the whole delivery (verify + dedupe key + insert) in the bench.
     app.router.routes.append(Route(WEBHOOK_PATH, poshvip_webhook, methods=["POST"]))
     app.router.routes.append(Route(WEBHOOK_PATH + "/{token}", poshvip_webhook, methods=["POST"]))
-    from webhooks.brevo import add_brevo_route  # imports this module: registered here, not at import
-
     add_brevo_route(app)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
-
-    @app.get("/readyz")
-    async def readyz(state: State) -> Response:
-        """A delivery could be stored right now (a real write, at most once a second)."""
-        problem = await state.writer.ready()
-        if problem is not None:
-            return _answer(503, {"status": "unavailable", "database": problem}, {"Retry-After": "5"})
-        return _answer(200, {"status": "ready"})
-
-    @app.get("/metrics")
-    async def metrics(state: State) -> Response:
-        """Delivery counters in Prometheus text format."""
-        return Response(state.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
+    app.get("/healthz")(healthz)
+    app.get("/readyz")(readyz)
+    app.get("/metrics")(metrics)
     return app
 
 

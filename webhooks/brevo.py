@@ -33,7 +33,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from webhooks.app import ReceiverState, _answer, _read_capped, unavailable
+from webhooks.state import ReceiverState, answer, read_capped, unavailable
 from webhooks.writer import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def brevo_dedupe_key(payload: Any) -> str:
 
 def _refuse(status: int, reason: str) -> Response:
     log.info("refused a Brevo webhook delivery: %s", reason)
-    return _answer(status, {"status": "rejected", "reason": reason})
+    return answer(status, {"status": "rejected", "reason": reason})
 
 
 async def receive_brevo(request: Request, state: ReceiverState, token: str | None) -> Response:
@@ -82,7 +82,7 @@ async def receive_brevo(request: Request, state: ReceiverState, token: str | Non
     limit = state.settings.receiver_max_body_bytes
     try:
         async with asyncio.timeout(state.settings.receiver_body_timeout):
-            body = await _read_capped(request, limit)
+            body = await read_capped(request, limit)
     except TimeoutError:
         return _refuse(408, "body_timeout")
     except ClientDisconnect:
@@ -102,7 +102,7 @@ async def receive_brevo(request: Request, state: ReceiverState, token: str | Non
         )
     except StorageUnavailable:
         return unavailable()
-    return _answer(202 if new else 200, {"status": "accepted" if new else "duplicate", "key": key})
+    return answer(202 if new else 200, {"status": "accepted" if new else "duplicate", "key": key})
 
 
 def add_brevo_route(app: FastAPI, settings: BrevoWebhookSettings | None = None) -> None:

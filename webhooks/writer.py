@@ -134,10 +134,8 @@ class DeliveryWriter:
     # ------------------------------------------------------------------ the loop's side
 
     def start(self) -> None:
-        """Start the writer and watchdog threads (call inside the running event loop)."""
+        """Start the writer and watchdog threads (once per writer, inside the running event loop)."""
         self._loop = asyncio.get_running_loop()
-        self._stopping = False
-        self._done.clear()
         for target, name in ((self._run, "receiver-writer"), (self._watch, "receiver-watchdog")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()

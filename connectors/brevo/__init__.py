@@ -16,16 +16,19 @@ from connectors.brevo.models import (
     SentEmail,
 )
 from connectors.brevo.payload import (
+    BLOCKLIST_FIELDS,
     chunk_rows,
     encoded_size,
     import_body,
     import_row,
+    is_blocklist_field,
     normalise_rows,
     type_problem,
 )
 from connectors.brevo.settings import IMPORT_BODY_HARD_LIMIT, BrevoSettings
 
 __all__ = [
+    "BLOCKLIST_FIELDS",
     "IMPORT_BODY_HARD_LIMIT",
     "LIST_BATCH",
     "Account",
@@ -48,6 +51,7 @@ __all__ = [
     "encoded_size",
     "import_body",
     "import_row",
+    "is_blocklist_field",
     "normalise_rows",
     "type_problem",
 ]

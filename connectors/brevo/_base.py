@@ -12,9 +12,9 @@ import httpx
 from brevo import AsyncBrevo
 from brevo.core.request_options import RequestOptions
 
-from connectors._http import CallStats, RateLimiter, RetryPolicy, call_with_policy, shared_limiter
 from connectors.brevo.errors import PROVIDER, convert_api_error
 from connectors.brevo.settings import BrevoSettings
+from connectors.http import CallStats, RateLimiter, RetryPolicy, call_with_policy, shared_limiter
 
 T = TypeVar("T")
 NO_SDK_RETRIES: RequestOptions = {"max_retries": 0}

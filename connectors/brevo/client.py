@@ -1,6 +1,6 @@
 """Async Brevo client over the official ``brevo-python`` 5.x SDK (``AsyncBrevo``).
 
-Every call goes through the project's retry policy (:func:`connectors._http.call_with_policy`)
+Every call goes through the project's retry policy (:func:`connectors.http.call_with_policy`)
 with the SDK's own retries off: the SDK would retry a POST on 5xx, which for
 ``/contacts/import`` can start a duplicate import, and it ignores ``x-sib-ratelimit-reset``.
 Our policy retries GETs and idempotent list removals on 5xx, any call on 429 (refused,
@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from connectors._http import NotFoundError
 from connectors.brevo._base import NO_SDK_RETRIES
 from connectors.brevo.errors import AttributeConflictError
 from connectors.brevo.imports import ImportsMixin
@@ -33,7 +32,9 @@ from connectors.brevo.models import (
     ContactStates,
     SentEmail,
 )
+from connectors.brevo.payload import is_blocklist_field
 from connectors.brevo.webhooks import WebhooksMixin
+from connectors.http import NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,10 @@ class BrevoClient(ImportsMixin, ListsMixin, WebhooksMixin):
         for name, kind in spec.items():
             if kind not in ("text", "date", "float", "boolean"):
                 raise ValueError(f"attribute {name!r}: type {kind!r} is not one of text/date/float/boolean")
+            if is_blocklist_field(name):
+                raise ValueError(
+                    f"attribute {name!r} is a blocklist field: this project never writes consent"
+                )
             wanted[name.strip().upper()] = kind
         have = {a.name.upper(): a for a in await self.get_attributes()}
         conflicts = {
@@ -155,14 +160,6 @@ class BrevoClient(ImportsMixin, ListsMixin, WebhooksMixin):
             contacts_read=len(contacts),
             api_calls=self.stats.requests - before,
         )
-
-    async def get_blocked_emails(self) -> frozenset[str]:
-        """Blocklisted emails (lower-case), via :meth:`get_contact_states`."""
-        return (await self.get_contact_states()).blocklisted
-
-    async def get_list_unsubscribed(self, list_id: int) -> frozenset[str]:
-        """Emails unsubscribed from ``list_id`` (lower-case), via :meth:`get_contact_states`."""
-        return (await self.get_contact_states()).unsubscribed_from(list_id)
 
     async def get_contacts(self, *, modified_since: str | None = None) -> list[Contact]:
         """All contacts (optionally only those modified since), oldest first, 1000 per call."""

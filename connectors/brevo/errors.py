@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from brevo.core.api_error import ApiError
 from brevo.core.parse_error import ParsingError
 
-from connectors._http import (
-    AuthenticationError,
-    ClientError,
-    ConnectorError,
-    NotFoundError,
-    RateLimitError,
-    ResponseValidationError,
-    ServerError,
-    parse_retry_after,
-)
+from connectors.http import ConnectorError, Convert, ResponseValidationError, request_id, status_error
 
 PROVIDER = "brevo"
+#: Brevo's error codes that mean "not authorized" or "not found" whatever the status says.
+AUTH_CODES = frozenset({"unauthorized", "permission_denied"})
+NOT_FOUND_CODES = frozenset({"document_not_found"})
 
 
 class AttributeConflictError(ConnectorError):
@@ -59,8 +52,8 @@ def _code_and_message(body: Any) -> tuple[str | None, str]:
     return None, text[:300]
 
 
-def convert_api_error(method: str, path: str) -> Callable[[Exception], ConnectorError | None]:
-    """A converter for :func:`connectors._http.call_with_policy`: SDK ApiError → ConnectorError."""
+def convert_api_error(method: str, path: str) -> Convert:
+    """A converter for :func:`connectors.http.call_with_policy`: SDK ApiError → ConnectorError."""
 
     def convert(exc: Exception) -> ConnectorError | None:
         if isinstance(exc, ParsingError):
@@ -75,26 +68,26 @@ def convert_api_error(method: str, path: str) -> Callable[[Exception], Connector
         status = exc.status_code
         headers = {str(k).lower(): str(v) for k, v in (exc.headers or {}).items()}
         code, message = _code_and_message(exc.body)
-        kw: dict[str, Any] = {
-            "provider": PROVIDER,
-            "method": method,
-            "path": path,
-            "status": status,
-            "code": code,
-            "request_id": headers.get("x-request-id") or headers.get("cf-ray"),
-        }
-        if status is not None and status < 400:
-            return ResponseValidationError(f"unexpected answer: {message}", **kw)
-        if status in (401, 403) or code in ("unauthorized", "permission_denied"):
-            return AuthenticationError(message or "not authorized", **kw)
-        if status == 404 or code == "document_not_found":
-            return NotFoundError(message or "not found", **kw)
-        if status == 429:
-            return RateLimitError(
-                message or "rate limit reached", retry_after=parse_retry_after(headers), **kw
+        if status is None or status < 400:
+            return ResponseValidationError(
+                f"unexpected answer: {message}",
+                provider=PROVIDER,
+                method=method,
+                path=path,
+                status=status,
+                code=code,
+                request_id=request_id(headers),
             )
-        if status is not None and status >= 500:
-            return ServerError(message or "server error", **kw)
-        return ClientError(message or "request refused", **kw)
+        return status_error(
+            status,
+            message,
+            provider=PROVIDER,
+            method=method,
+            path=path,
+            headers=headers,
+            code=code,
+            auth_codes=AUTH_CODES,
+            not_found_codes=NOT_FOUND_CODES,
+        )
 
     return convert

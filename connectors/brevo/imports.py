@@ -12,12 +12,12 @@ from typing import Any
 
 import httpx
 
-from connectors._http import ClientError, NotFoundError, call_with_policy
 from connectors.brevo._base import NO_SDK_RETRIES, BrevoBase
 from connectors.brevo.errors import PROVIDER, ImportTooLargeError, ProcessTimeoutError
 from connectors.brevo.models import FINAL_STATUSES, ContactStates, ImportResult, ProcessReport, RejectedRow
-from connectors.brevo.payload import encoded_size, import_body, normalise_rows, type_problem
+from connectors.brevo.payload import ImportRow, encoded_size, import_body, normalise_rows, type_problem
 from connectors.brevo.settings import IMPORT_BODY_HARD_LIMIT
+from connectors.http import ClientError, NotFoundError, call_with_policy
 
 log = logging.getLogger(__name__)
 
@@ -61,20 +61,7 @@ class ImportsMixin(BrevoBase):
         before = self.stats.requests
         if not list_ids:
             raise ValueError("an import needs at least one list id")
-        skipped: list[RejectedRow] = []
-        send: list[Mapping[str, Any]] = []
-        for row in rows:
-            reason = exclude.why_excluded(str(row["email"]), tuple(list_ids)) if exclude else None
-            if reason is not None:
-                skipped.append(RejectedRow(email=str(row["email"]).strip(), reason=reason))
-            else:
-                send.append(row)
-        json_rows = normalise_rows(send)
-        refused: list[RejectedRow] = []
-        if types:
-            checked = [(row, type_problem(row["attributes"], types)) for row in json_rows]
-            refused = [RejectedRow(email=r["email"], reason=f"not sent: {p}") for r, p in checked if p]
-            json_rows = [r for r, p in checked if p is None]
+        json_rows, refused, skipped = _rows_to_send(rows, list_ids, exclude, types)
         if not json_rows:
             return ImportResult(
                 process_id=None,
@@ -84,22 +71,7 @@ class ImportsMixin(BrevoBase):
                 rejected=refused,
                 skipped=skipped,
             )
-        body = import_body(json_rows, list_ids, erase_empty=erase_empty)
-        size = encoded_size(body)
-        if size > IMPORT_BODY_HARD_LIMIT:
-            raise ImportTooLargeError(
-                f"import body is {size:,} bytes; Brevo accepts at most 10 MB per jsonBody. "
-                f"Chunk the rows (chunk_rows, max_bytes={self.settings.import_chunk_max_bytes:,}).",
-                provider=PROVIDER,
-                method="POST",
-                path="/contacts/import",
-            )
-        if size > self.settings.import_chunk_max_bytes:
-            log.warning(
-                "import body of %d bytes is above the recommended %d",
-                size,
-                self.settings.import_chunk_max_bytes,
-            )
+        size = self._checked_size(import_body(json_rows, list_ids, erase_empty=erase_empty))
         resp = await self._call(
             "POST",
             "/contacts/import",
@@ -124,6 +96,25 @@ class ImportsMixin(BrevoBase):
             api_calls=self.stats.requests - before,
         )
         return await self.finish_import(pending) if wait else pending
+
+    def _checked_size(self, body: Mapping[str, Any]) -> int:
+        """The body's size; :class:`ImportTooLargeError` over 10 MB, a warning over the recommended size."""
+        size = encoded_size(body)
+        if size > IMPORT_BODY_HARD_LIMIT:
+            raise ImportTooLargeError(
+                f"import body is {size:,} bytes; Brevo accepts at most 10 MB per jsonBody. "
+                f"Chunk the rows (chunk_rows, max_bytes={self.settings.import_chunk_max_bytes:,}).",
+                provider=PROVIDER,
+                method="POST",
+                path="/contacts/import",
+            )
+        if size > self.settings.import_chunk_max_bytes:
+            log.warning(
+                "import body of %d bytes is above the recommended %d",
+                size,
+                self.settings.import_chunk_max_bytes,
+            )
+        return size
 
     async def finish_import(self, pending: ImportResult) -> ImportResult:
         """Wait for an import started with ``wait=False`` and read its report into ``rejected``.
@@ -298,3 +289,27 @@ def _emails_from_csv(text: str) -> list[str]:
     column = header.index("email") if "email" in header else 0
     body = rows[1:] if "email" in header else rows
     return [r[column].strip() for r in body if len(r) > column and r[column].strip()]
+
+
+def _rows_to_send(
+    rows: Sequence[Mapping[str, Any]],
+    list_ids: Sequence[int],
+    exclude: ContactStates | None,
+    types: Mapping[str, str] | None,
+) -> tuple[list[ImportRow], list[RejectedRow], list[RejectedRow]]:
+    """``(rows to send, refused for a wrong type, skipped as blocklisted or unsubscribed)``."""
+    skipped: list[RejectedRow] = []
+    send: list[Mapping[str, Any]] = []
+    for row in rows:
+        reason = exclude.why_excluded(str(row["email"]), tuple(list_ids)) if exclude else None
+        if reason is not None:
+            skipped.append(RejectedRow(email=str(row["email"]).strip(), reason=reason))
+        else:
+            send.append(row)
+    json_rows = normalise_rows(send)
+    refused: list[RejectedRow] = []
+    if types:
+        checked = [(row, type_problem(row["attributes"], types)) for row in json_rows]
+        refused = [RejectedRow(email=r["email"], reason=f"not sent: {p}") for r, p in checked if p]
+        json_rows = [r for r, p in checked if p is None]
+    return json_rows, refused, skipped

@@ -6,9 +6,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from connectors._http import ClientError
 from connectors.brevo._base import NO_SDK_RETRIES, BrevoBase
 from connectors.brevo.models import ContactList, ContactStates, ListChangeResult, RejectedRow
+from connectors.http import ClientError
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,25 @@ from typing import Any
 
 ImportRow = dict[str, Any]
 
-#: Fields that set or clear a blocklist: never sent by this connector, in any shape.
-FORBIDDEN_KEYS = frozenset({"emailblacklisted", "emailblacklist", "email_blacklisted", "email_blacklist"})
+#: Consent fields that set or clear a blocklist or an unsubscription: never sent by this connector,
+#: in any spelling (compared case-insensitively), in any payload. An explicit ``false`` would
+#: un-blocklist someone. The project's one copy of this list.
+BLOCKLIST_FIELDS: frozenset[str] = frozenset(
+    {
+        "emailBlacklisted",
+        "smsBlacklisted",
+        "EMAIL_BLACKLISTED",
+        "SMS_BLACKLISTED",
+        "BLACKLISTED",
+        "listUnsubscribed",
+        "unlinkListIds",
+        "emailBlacklist",
+        "smsBlacklist",
+        "email_blacklisted",
+        "email_blacklist",
+    }
+)
+_BLOCKLIST_LOWER = frozenset(name.lower() for name in BLOCKLIST_FIELDS)
 _ATTRIBUTE_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -32,10 +49,18 @@ def _value(value: Any) -> Any:
     return value
 
 
+def is_blocklist_field(name: str) -> bool:
+    """Whether ``name`` is one of :data:`BLOCKLIST_FIELDS`, in any case."""
+    return name.strip().lower() in _BLOCKLIST_LOWER
+
+
 def attribute_name(name: str) -> str:
-    """Brevo's spelling of an attribute name (upper case); ValueError when it cannot be one."""
+    """Brevo's spelling of an attribute name (upper case); ValueError when it cannot be one.
+
+    A blocklist field is refused: this connector never writes consent.
+    """
     upper = name.strip().upper()
-    if not _ATTRIBUTE_NAME.match(upper) or upper.lower() in FORBIDDEN_KEYS:
+    if not _ATTRIBUTE_NAME.match(upper) or is_blocklist_field(upper):
         raise ValueError(f"{name!r} is not a usable Brevo attribute name")
     return upper
 
@@ -86,7 +111,12 @@ def import_body(
 
     ``erase_empty`` sets ``emptyContactsAttributes``: every ``""`` in the rows then erases
     the contact's stored value (only meaningful with ``updateExistingContacts``, always sent).
+    ValueError when a row carries a blocklist field, at its top level or among its attributes.
     """
+    for row in rows:
+        names = [*row, *(row.get("attributes") or {})]
+        if found := [name for name in names if is_blocklist_field(name)]:
+            raise ValueError(f"refusing to send the blocklist field(s) {found} for {row.get('email')!r}")
     return {
         "jsonBody": list(rows),
         "listIds": list(list_ids),

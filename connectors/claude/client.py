@@ -5,44 +5,41 @@ answer arrives as an already-parsed ``tool_use.input`` object, and forcing works
 model. The fixed system block carries ``cache_control`` so the instructions (and the tool
 definition before them) are cached across calls.
 
-Retries are our own and bounded: the SDK runs with ``max_retries=0`` because it retries every 429,
-including the spend-cap 429 (``error.details.error_code == "enforced_spend_limit_reached"``), which
-must fail at once. 429 rate limits, 529 overloads, other 5xx and connection errors/timeouts are
-retried up to ``max_attempts`` in total, honouring ``retry-after-ms`` / ``retry-after`` (capped by
-``retry_max_wait``), else exponential backoff with jitter.
+Retries are the connectors' one retry loop (:func:`connectors.http.call_with_policy`) with the
+policy :func:`claude_retry` builds from the settings: the SDK runs with ``max_retries=0`` because
+it retries every 429, including the spend-cap 429 (``error.details.error_code ==
+"enforced_spend_limit_reached"``), which must fail at once. 429 rate limits, 529 overloads, other
+5xx and connection errors/timeouts are retried up to ``max_attempts`` in total, honouring
+``retry-after-ms`` / ``retry-after`` (capped by ``retry_max_wait``), else exponential backoff with
+jitter. SDK exceptions become :class:`ClaudeError` subclasses through the one status mapping.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import random
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 
 import anthropic
-import httpx2
 from anthropic.types import Message
 from pydantic import BaseModel
 
 from connectors.claude.errors import (
-    ClaudeAuthenticationError,
-    ClaudeError,
+    CLAUDE_ERRORS,
+    PROVIDER,
     ClaudeNotConfiguredError,
-    ClaudeRateLimitError,
-    ClaudeRequestError,
     ClaudeResponseError,
     ClaudeUnavailableError,
     SpendLimitError,
 )
 from connectors.claude.settings import ClaudeSettings
-
-log = logging.getLogger(__name__)
+from connectors.http import CallStats, ConnectorError, Convert, RetryPolicy, call_with_policy, status_error
 
 SPEND_LIMIT_CODE = "enforced_spend_limit_reached"
 
 Sleep = Callable[[float], Awaitable[None]]
+T = TypeVar("T")
 
 
 class ToolCall(BaseModel):
@@ -60,42 +57,77 @@ class ToolCall(BaseModel):
     cache_read_input_tokens: int = 0
 
 
-def retry_delay(headers: httpx2.Headers | None, attempt: int, *, base: float, cap: float) -> float:
-    """Seconds to wait before the next attempt: ``retry-after-ms`` / ``retry-after`` when sent,
-    else ``base * 2**(attempt-1)`` with up to 25% jitter; never more than ``cap``."""
-    if headers is not None:
-        for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
-            raw = headers.get(name)
-            if raw is None:
-                continue
-            try:
-                return max(0.0, min(float(raw) * scale, cap))
-            except ValueError:
-                continue
-    delay: float = base * 2.0 ** (attempt - 1) * (1 - 0.25 * random.random())
-    return min(delay, cap)
+def claude_retry(settings: ClaudeSettings) -> RetryPolicy:
+    """The retry policy for Claude: ``max_attempts`` in all, waits never over ``retry_max_wait``.
+
+    Anthropic publishes no fixed rate-limit window, so a 429 without ``retry-after`` backs off
+    like an overload and counts as an attempt; its ``retry-after`` is honoured exactly (no jitter).
+    """
+    return RetryPolicy(
+        max_attempts=settings.max_attempts,
+        base_delay=settings.retry_base_delay,
+        max_delay=settings.retry_max_wait,
+        jitter=0.25,
+        rate_limit_window=None,
+        max_hinted_wait=settings.retry_max_wait,
+        hint_jitter=0.0,
+    )
+
+
+def convert_sdk_error(method: str, path: str) -> Convert:
+    """A converter for :func:`connectors.http.call_with_policy`: ``anthropic`` exception → ClaudeError."""
+
+    def convert(exc: Exception) -> ConnectorError | None:
+        if isinstance(exc, anthropic.APIStatusError):
+            return _status_error(exc, method, path)
+        if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
+            return ClaudeUnavailableError(f"{type(exc).__name__}: {exc}", method=method, path=path)
+        return None
+
+    return convert
+
+
+def _status_error(exc: anthropic.APIStatusError, method: str, path: str) -> ConnectorError:
+    message = exc.api_message or exc.message
+    if isinstance(exc, anthropic.RateLimitError) and exc.error_code == SPEND_LIMIT_CODE:
+        return SpendLimitError(
+            f"spend limit reached: {message}",
+            method=method,
+            path=path,
+            status=exc.status_code,
+            request_id=exc.request_id,
+        )
+    error = status_error(
+        exc.status_code,
+        message,
+        provider=PROVIDER,
+        method=method,
+        path=path,
+        headers=exc.response.headers,
+        kinds=CLAUDE_ERRORS,
+    )
+    error.request_id = exc.request_id or error.request_id
+    return error
 
 
 class ClaudeClient:
-    """Messages API client for one-shot structured calls. Use as ``async with ClaudeClient(s) as c``."""
+    """Messages API client for one-shot structured calls. Use as ``async with ClaudeClient(s) as c``.
 
-    def __init__(
-        self,
-        settings: ClaudeSettings,
-        *,
-        http_client: httpx2.AsyncClient | None = None,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
+    ``sleep`` replaces the waiting between attempts (tests); ``stats`` counts the calls.
+    """
+
+    def __init__(self, settings: ClaudeSettings, *, sleep: Sleep = asyncio.sleep) -> None:
         if not settings.configured or settings.api_key is None:
-            raise ClaudeNotConfiguredError("ANTHROPIC_API_KEY is not set", status=None)
+            raise ClaudeNotConfiguredError("ANTHROPIC_API_KEY is not set")
         self._settings = settings
         self._sleep = sleep
+        self.retry = claude_retry(settings)
+        self.stats = CallStats()
         self._sdk = anthropic.AsyncAnthropic(
             api_key=settings.api_key.get_secret_value(),
             base_url=settings.base_url,
             timeout=settings.timeout,
             max_retries=0,
-            http_client=http_client,
         )
 
     async def __aenter__(self) -> Self:
@@ -110,20 +142,24 @@ class ClaudeClient:
         """Close the SDK's HTTP client."""
         await self._sdk.close()
 
+    async def _call(self, method: str, path: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One SDK call under the retry policy (every Messages API call is safe to repeat)."""
+        return await call_with_policy(
+            call,
+            provider=PROVIDER,
+            method=method,
+            path=path,
+            policy=self.retry,
+            convert=convert_sdk_error(method, path),
+            idempotent=True,
+            stats=self.stats,
+            sleep=self._sleep,
+        )
+
     async def test_connection(self) -> str:
         """Check the key and that the configured model exists (``GET /v1/models/{model}``); returns its name."""
-        try:
-            model = await self._sdk.models.retrieve(self._settings.model)
-        except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
-            raise ClaudeAuthenticationError(
-                exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
-            ) from exc
-        except anthropic.APIStatusError as exc:
-            raise ClaudeRequestError(
-                exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
-            ) from exc
-        except anthropic.APIConnectionError as exc:
-            raise ClaudeUnavailableError(f"{type(exc).__name__}: {exc}") from exc
+        model_id = self._settings.model
+        model = await self._call("GET", f"/v1/models/{model_id}", lambda: self._sdk.models.retrieve(model_id))
         return str(model.display_name or model.id)
 
     async def call_tool(
@@ -144,54 +180,15 @@ class ClaudeClient:
             "tools": [tool],
             "tool_choice": {"type": "tool", "name": tool["name"]},
         }
-        message, attempts = await self._create_with_retries(params)
-        return _tool_call(message, str(tool["name"]), attempts)
+        attempts = 0
 
-    async def _create_with_retries(self, params: dict[str, Any]) -> tuple[Message, int]:
-        s = self._settings
-        attempt = 0
-        while True:
-            attempt += 1
-            headers: httpx2.Headers | None = None
-            try:
-                return await self._sdk.messages.create(**params), attempt
-            except anthropic.RateLimitError as exc:
-                if exc.error_code == SPEND_LIMIT_CODE:
-                    raise SpendLimitError(
-                        f"spend limit reached: {exc.api_message or exc.message}",
-                        status=exc.status_code,
-                        request_id=exc.request_id,
-                        attempts=attempt,
-                    ) from exc
-                failure: ClaudeError = ClaudeRateLimitError(
-                    exc.api_message or exc.message, status=429, request_id=exc.request_id, attempts=attempt
-                )
-                headers = exc.response.headers
-            except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
-                raise ClaudeAuthenticationError(
-                    exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
-                ) from exc
-            except anthropic.InternalServerError as exc:  # 5xx including 529 OverloadedError
-                failure = ClaudeUnavailableError(
-                    exc.api_message or exc.message,
-                    status=exc.status_code,
-                    request_id=exc.request_id,
-                    attempts=attempt,
-                )
-                headers = exc.response.headers
-            except anthropic.APIStatusError as exc:
-                raise ClaudeRequestError(
-                    exc.api_message or exc.message, status=exc.status_code, request_id=exc.request_id
-                ) from exc
-            except anthropic.APIConnectionError as exc:  # includes APITimeoutError
-                failure = ClaudeUnavailableError(f"{type(exc).__name__}: {exc}", attempts=attempt)
-            if attempt >= s.max_attempts:
-                raise failure
-            delay = retry_delay(headers, attempt, base=s.retry_base_delay, cap=s.retry_max_wait)
-            log.warning(
-                "Claude call failed (%s); retry %d/%d in %.2fs", failure, attempt, s.max_attempts - 1, delay
-            )
-            await self._sleep(delay)
+        async def create() -> Message:
+            nonlocal attempts
+            attempts += 1
+            return cast(Message, await self._sdk.messages.create(**params))
+
+        message = await self._call("POST", "/v1/messages", create)
+        return _tool_call(message, str(tool["name"]), attempts)
 
 
 def _tool_call(message: Message, name: str, attempts: int) -> ToolCall:

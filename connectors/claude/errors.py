@@ -1,61 +1,76 @@
-"""Connector errors: a shallow hierarchy carrying provider, method, path and status."""
+"""Claude's errors, in the connectors' one error tree (:mod:`connectors.http.errors`).
+
+Each is a :class:`ClaudeError` (so callers can catch Claude's failures alone) and the matching
+generic :class:`~connectors.http.ConnectorError` subclass (so the retry policy and the flows'
+failure reports treat Claude like every other provider).
+"""
 
 from __future__ import annotations
 
+from typing import Any
 
-class ClaudeError(Exception):
-    """Base error of the Claude connector."""
+from connectors.http import (
+    AuthenticationError,
+    ClientError,
+    ConnectorError,
+    NotFoundError,
+    RateLimitError,
+    ResponseValidationError,
+    ServerError,
+)
 
-    provider = "anthropic"
+PROVIDER = "anthropic"
+
+
+class ClaudeError(ConnectorError):
+    """Base error of the Claude connector (``POST /v1/messages`` unless said otherwise)."""
 
     def __init__(
         self,
         message: str,
         *,
+        provider: str = PROVIDER,
         method: str = "POST",
         path: str = "/v1/messages",
-        status: int | None = None,
-        request_id: str | None = None,
-        attempts: int = 1,
+        **kw: Any,
     ) -> None:
-        super().__init__(message)
-        self.method = method
-        self.path = path
-        self.status = status
-        self.request_id = request_id
-        self.attempts = attempts
-
-    def __str__(self) -> str:
-        status = f" {self.status}" if self.status is not None else ""
-        rid = f" request_id={self.request_id}" if self.request_id else ""
-        where = f"{self.provider} {self.method} {self.path}{status}"
-        return f"{where}: {self.args[0]}{rid} (attempts={self.attempts})"
+        super().__init__(message, provider=provider, method=method, path=path, **kw)
 
 
 class ClaudeNotConfiguredError(ClaudeError):
     """No ``ANTHROPIC_API_KEY`` is set."""
 
 
-class ClaudeAuthenticationError(ClaudeError):
+class ClaudeAuthenticationError(ClaudeError, AuthenticationError):
     """401/403: the key is wrong or lacks permission."""
 
 
-class SpendLimitError(ClaudeError):
+class SpendLimitError(ClaudeError, ClientError):
     """429 with ``error.details.error_code == "enforced_spend_limit_reached"``: the organisation's
     spend cap is reached. Never retried; raise the cap in the Anthropic console or wait for the cycle."""
 
 
-class ClaudeRateLimitError(ClaudeError):
+class ClaudeRateLimitError(ClaudeError, RateLimitError):
     """429 ``rate_limit_error`` still returned after the bounded retries."""
 
 
-class ClaudeUnavailableError(ClaudeError):
+class ClaudeUnavailableError(ClaudeError, ServerError):
     """529 overloaded, 5xx, timeout or connection error still failing after the bounded retries."""
 
 
-class ClaudeRequestError(ClaudeError):
+class ClaudeRequestError(ClaudeError, ClientError):
     """Any other 4xx: the request itself is wrong (not retried)."""
 
 
-class ClaudeResponseError(ClaudeError):
+class ClaudeResponseError(ClaudeError, ResponseValidationError):
     """A 200 response without the expected tool call (or cut off by ``max_tokens``)."""
+
+
+#: The Claude error for each generic class the status mapping gives.
+CLAUDE_ERRORS: dict[type[ConnectorError], type[ClaudeError]] = {
+    AuthenticationError: ClaudeAuthenticationError,
+    NotFoundError: ClaudeRequestError,
+    RateLimitError: ClaudeRateLimitError,
+    ServerError: ClaudeUnavailableError,
+    ClientError: ClaudeRequestError,
+}

@@ -24,16 +24,6 @@ from zoneinfo import ZoneInfo
 import httpx
 from pydantic import TypeAdapter, ValidationError
 
-from connectors._http import (
-    CallStats,
-    HttpClient,
-    PageNumberPaginator,
-    RateLimiter,
-    ResponseValidationError,
-    RetryPolicy,
-    iter_pages,
-    shared_limiter,
-)
 from connectors.easyappointments.models import (
     APPOINTMENTS,
     CUSTOMERS,
@@ -45,6 +35,16 @@ from connectors.easyappointments.models import (
     Service,
 )
 from connectors.easyappointments.settings import EasyAppointmentsSettings
+from connectors.http import (
+    CallStats,
+    HttpClient,
+    PageNumberPaginator,
+    RateLimiter,
+    ResponseValidationError,
+    RetryPolicy,
+    iter_pages,
+    shared_limiter,
+)
 
 PROVIDER = "easyappointments"
 #: The real server's default: 100 requests per 120 s per client IP, 429 without Retry-After.

@@ -5,7 +5,6 @@ from connectors.eventbrite.client import (
     eventbrite_limiter,
     eventbrite_retry,
     format_changed_since,
-    summarize_event,
 )
 from connectors.eventbrite.models import (
     Attendee,
@@ -18,6 +17,7 @@ from connectors.eventbrite.models import (
     User,
 )
 from connectors.eventbrite.oauth import authorize_url, exchange_code
+from connectors.eventbrite.sales import summarize_event
 from connectors.eventbrite.settings import EventbriteSettings
 
 __all__ = [

@@ -9,16 +9,26 @@ the hourly window.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 import httpx
 from pydantic import SecretStr, ValidationError
 
-from connectors._http import (
+from connectors.days import day_bounds
+from connectors.eventbrite.models import (
+    Attendee,
+    AttendeeExtract,
+    Event,
+    EventSummary,
+    Order,
+    Organization,
+    User,
+)
+from connectors.eventbrite.sales import summarize_event
+from connectors.eventbrite.settings import EventbriteSettings
+from connectors.http import (
     JSON,
     CallStats,
     ContinuationPaginator,
@@ -29,17 +39,6 @@ from connectors._http import (
     iter_pages,
     shared_limiter,
 )
-from connectors.eventbrite.models import (
-    Attendee,
-    AttendeeExtract,
-    Event,
-    EventSummary,
-    Order,
-    Organization,
-    TicketClassSummary,
-    User,
-)
-from connectors.eventbrite.settings import EventbriteSettings
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +68,6 @@ def format_changed_since(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    """``[date_from 00:00 UTC, date_to + 1 day 00:00 UTC)``: the window as instants."""
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    end = datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
-    return start, end
 
 
 class EventbriteClient:
@@ -387,51 +379,3 @@ class EventbriteClient:
             event_pages=pages(f"/organizations/{org}/events/"),
             attendee_pages=pages(f"/organizations/{org}/attendees/"),
         )
-
-
-def summarize_event(event: Event, attendees: Sequence[Attendee], *, orders: int = 0) -> EventSummary:
-    """Sales of ``event`` from its attendees (pure; see :meth:`EventbriteClient.get_event_summary`)."""
-    groups: dict[tuple[str | None, str | None], list[Attendee]] = defaultdict(list)
-    for attendee in attendees:
-        groups[(attendee.ticket_class_id, attendee.ticket_class_name)].append(attendee)
-    classes = []
-    for (class_id, class_name), rows in sorted(groups.items(), key=lambda kv: str(kv[0][0])):
-        sold = [a for a in rows if a.state != "cancelled"]
-        refunded = [a for a in rows if a.state == "refunded"]
-        gross = sum((_major(a) for a in sold), Decimal(0))
-        refunds = sum((_major(a) for a in refunded), Decimal(0))
-        currency = next((a.costs.gross.currency for a in rows if a.costs.gross), event.currency)
-        classes.append(
-            TicketClassSummary(
-                ticket_class_id=class_id,
-                ticket_class_name=class_name,
-                currency=currency,
-                tickets_sold=sum(a.quantity for a in sold),
-                tickets_refunded=sum(a.quantity for a in refunded),
-                tickets_cancelled=sum(a.quantity for a in rows if a.state == "cancelled"),
-                checked_in=sum(a.quantity for a in rows if a.state == "attended"),
-                gross=gross,
-                refunds=refunds,
-                net=gross - refunds,
-            )
-        )
-    return EventSummary(
-        event_id=event.id,
-        name=event.title,
-        start=event.start.utc,
-        cancelled=event.cancelled,
-        currency=event.currency,
-        tickets_sold=sum(c.tickets_sold for c in classes),
-        tickets_refunded=sum(c.tickets_refunded for c in classes),
-        tickets_cancelled=sum(c.tickets_cancelled for c in classes),
-        checked_in=sum(c.checked_in for c in classes),
-        gross=sum((c.gross for c in classes), Decimal(0)),
-        refunds=sum((c.refunds for c in classes), Decimal(0)),
-        net=sum((c.net for c in classes), Decimal(0)),
-        orders=orders,
-        ticket_classes=classes,
-    )
-
-
-def _major(attendee: Attendee) -> Decimal:
-    return attendee.costs.gross.major_value if attendee.costs.gross else Decimal(0)

@@ -7,8 +7,8 @@ from urllib.parse import urlencode
 import httpx
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, ClientError, HttpClient, RetryPolicy
 from connectors.eventbrite.settings import EventbriteSettings
+from connectors.http import AuthenticationError, ClientError, HttpClient, RetryPolicy
 
 PROVIDER = "eventbrite"
 

@@ -1,7 +1,8 @@
 """Zoom v2 connector: Server-to-Server OAuth, meetings, webinars, registrants, reports, recordings."""
 
+from connectors.zoom._base import PLAN_BUDGETS, zoom_limiter, zoom_retry
 from connectors.zoom.auth import ZoomS2SAuth, clear_token_cache
-from connectors.zoom.client import PLAN_BUDGETS, ZoomClient, encode_uuid, zoom_limiter, zoom_retry
+from connectors.zoom.client import ZoomClient, encode_uuid
 from connectors.zoom.folding import analyze_participants, fold_participants, normal_name
 from connectors.zoom.models import (
     Attendance,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, ServerError
+from connectors.http import AuthenticationError, RateLimitError, ServerError, error_class, parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -105,17 +105,17 @@ class ZoomS2SAuth(httpx.Auth):
                 reason = str(body.get("reason") or body.get("error") or "")
             except ValueError:
                 reason = response.text[:120]
-            kind = (
-                ServerError
-                if response.status_code >= 500 or response.status_code == 429
-                else AuthenticationError
-            )
+            # Zoom down or busy is worth another try; any other refusal means the credentials.
+            kind = error_class(response.status_code)
+            if kind not in (ServerError, RateLimitError):
+                kind = AuthenticationError
             raise kind(
                 f"could not get a Server-to-Server OAuth token: {reason or response.reason_phrase}",
                 provider=PROVIDER,
                 method="POST",
                 path="/oauth/token",
                 status=response.status_code,
+                retry_after=parse_retry_after(response.headers),
             )
         try:
             body = response.json()

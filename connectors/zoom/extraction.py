@@ -10,20 +10,16 @@ rate budget; a missing report is noted and the rest goes on.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Literal
 
-from connectors._http import NotFoundError
+from connectors.days import day_bounds
+from connectors.http import NotFoundError
 from connectors.zoom.folding import fold_participants
 from connectors.zoom.models import Attendance, Instance, Meeting, Registrant, RegistrationRecord, ZoomExtract
 
 if TYPE_CHECKING:
     from connectors.zoom.client import ZoomClient
-
-
-def _day_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(date_from, time.min, tzinfo=UTC)
-    return start, datetime.combine(date_to + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def _may_overlap(item: Meeting, end: datetime) -> bool:
@@ -148,7 +144,7 @@ async def extract_attendance(client: ZoomClient, *, date_from: date, date_to: da
     Registrations count for a session held in the window or scheduled in it. A 404 on one
     occurrence's report is noted in ``skipped`` and the rest goes on.
     """
-    start, end = _day_bounds(date_from, date_to)
+    start, end = day_bounds(date_from, date_to)
     meetings, webinars, hosts = await _sessions(client, end)
     reader = _Reader(client, start, end)
     kept_meetings = [m for m in meetings if await reader.session(m, "meeting")]

@@ -6,7 +6,6 @@ import pytest
 
 from audience.brevo_payload import (
     ATTRIBUTE_COLUMNS,
-    BLOCKLIST_FIELDS,
     BREVO_ATTRIBUTES,
     KEPT_WHEN_MISSING,
     PAYLOAD_COLUMNS,
@@ -15,6 +14,7 @@ from audience.brevo_payload import (
     payload_hash,
 )
 from audience.segments import SegmentThresholds, segment_people
+from connectors.brevo.payload import BLOCKLIST_FIELDS
 from tests.audience.helpers import AS_OF, days_ago, people
 
 
@@ -72,7 +72,8 @@ def test_attribute_definitions() -> None:
         "LAST_EVENT_DATE": "date",
     }
     assert {k: BREVO_ATTRIBUTES[k] for k in required} == required
-    assert not {n.upper() for n in BREVO_ATTRIBUTES} & {n.upper() for n in BLOCKLIST_FIELDS}
+    # The blocklist fields live once, in the connector; no attribute of ours may be one of them.
+    assert not {n.lower() for n in BREVO_ATTRIBUTES} & {n.lower() for n in BLOCKLIST_FIELDS}
 
 
 def test_payload_values() -> None:
@@ -109,7 +110,7 @@ def test_payload_values() -> None:
     assert payloads["removal_candidate"].tolist() == [False, False, True]
     for attributes in payloads["attributes"]:
         assert set(attributes) <= set(BREVO_ATTRIBUTES)
-        assert not set(attributes) & BLOCKLIST_FIELDS
+        assert not {n.lower() for n in attributes} & {n.lower() for n in BLOCKLIST_FIELDS}
 
 
 def test_hash_is_sha256_of_canonical_json() -> None:

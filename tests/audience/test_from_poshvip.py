@@ -12,10 +12,10 @@ from audience.from_poshvip import (
     affected_emails,
     poshvip_interactions,
     poshvip_ledger,
-    revenue_summary,
 )
 from audience.schema import INTERACTION_DTYPES
 from connectors.poshvip import Contact, PoshEvent
+from insights.revenue import revenue_summary
 
 T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

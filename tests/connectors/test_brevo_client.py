@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, NotFoundError, RetryPolicy, ServerError
 from connectors.brevo import (
     AttributeConflictError,
     BrevoClient,
@@ -22,6 +21,7 @@ from connectors.brevo import (
     import_body,
     import_row,
 )
+from connectors.http import AuthenticationError, NotFoundError, RetryPolicy, ServerError
 from sandbox.brevo_twin import API_KEY, FAULT_RESET_SECONDS, MASTER_LIST_NAME, BrevoState
 from sandbox.framework import RunningSandbox, new_context
 
@@ -471,3 +471,21 @@ async def test_no_request_ever_carried_a_blocklist_field_or_deleted_a_contact(
     assert not any(k.startswith("DELETE") for k in sandbox.ctx.requests["brevo"])
     assert state.consent_violations == []
     assert state.repeated_imports() == {}
+
+
+def test_blocklist_fields_are_never_sent() -> None:
+    from connectors.brevo import BLOCKLIST_FIELDS, import_row
+    from connectors.brevo.payload import attribute_name
+
+    # The one list holds both former copies (the audience's and the connector's).
+    assert {"emailBlacklisted", "SMS_BLACKLISTED", "listUnsubscribed", "unlinkListIds"} <= BLOCKLIST_FIELDS
+    assert {"email_blacklisted", "email_blacklist"} <= BLOCKLIST_FIELDS
+    for name in ("emailBlacklisted", "SMS_BLACKLISTED", "blacklisted", "Email_Blacklist"):
+        with pytest.raises(ValueError, match="not a usable Brevo attribute name"):
+            attribute_name(name)
+    with pytest.raises(ValueError, match="blocklist"):
+        import_body([{"email": "a@example.com", "attributes": {}, "emailBlacklisted": False}], [1])
+    with pytest.raises(ValueError, match="blocklist"):
+        import_body([{"email": "a@example.com", "attributes": {"smsBlacklisted": False}}], [1])
+    row = import_row("a@example.com", {"firstname": "Ann"})
+    assert import_body([row], [1])["jsonBody"] == [row]

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.easyappointments import (
+    Appointment,
+    EasyAppointmentsClient,
+    EasyAppointmentsSettings,
+    parse_error,
+)
+from connectors.http import (
     AuthenticationError,
     NotFoundError,
     RateLimiter,
@@ -19,29 +24,14 @@ from connectors._http import (
     ServerError,
     shared_limiter,
 )
-from connectors.easyappointments import (
-    Appointment,
-    EasyAppointmentsClient,
-    EasyAppointmentsSettings,
-    parse_error,
-)
-from sandbox.framework import RunningSandbox, SandboxContext, new_context
+from sandbox.framework import RunningSandbox, SandboxContext
+from tests.connectors.conftest import module_sandbox
 
 ANCHOR = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FAST_RETRY = RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_window=0.08, max_attempts=3)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with RunningSandbox(new_context(scale=250, seed=11, anchor=ANCHOR)) as running:
-        yield running
-
-
-@pytest.fixture
-def ctx(sandbox: RunningSandbox) -> SandboxContext:
-    sandbox.ctx.faults.queued.clear()
-    sandbox.ctx.state["easyappointments"].pop("rate_limit", None)
-    return sandbox.ctx
+sandbox = module_sandbox(seed=11, scale=250, anchor=ANCHOR)
 
 
 def settings_for(sandbox: RunningSandbox, **overrides: Any) -> EasyAppointmentsSettings:

@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from audience.from_easyappointments import mark_vanished
 from audience.schema import INTERACTION_DTYPES
-from connectors._http import RetryPolicy
 from connectors.easyappointments import EasyAppointmentsSettings
+from connectors.http import RetryPolicy
 from deployments.cli_appointments import app
 from sandbox.framework import RunningSandbox, SandboxContext, new_context
 from tasks.easyappointments import extract_appointments, extract_easyappointments

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.eventbrite import (
+    EventbriteClient,
+    EventbriteSettings,
+    authorize_url,
+    eventbrite_limiter,
+    exchange_code,
+)
+from connectors.http import (
     AuthenticationError,
     ClientError,
     ContinuationPaginator,
@@ -20,30 +26,11 @@ from connectors._http import (
     RetryPolicy,
     iter_pages,
 )
-from connectors.eventbrite import (
-    EventbriteClient,
-    EventbriteSettings,
-    authorize_url,
-    eventbrite_limiter,
-    exchange_code,
-)
 from sandbox import eventbrite_twin
-from sandbox.framework import RunningSandbox, SandboxContext, new_context
+from sandbox.framework import RunningSandbox, SandboxContext
+from tests.connectors.conftest import FAST, module_sandbox
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_window=0.05, max_attempts=10, jitter=0.0)
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with RunningSandbox(new_context(scale=2_000, seed=11)) as running:
-        yield running
-
-
-@pytest.fixture
-def ctx(sandbox: RunningSandbox) -> Iterator[SandboxContext]:
-    yield sandbox.ctx
-    sandbox.ctx.faults.rate = 0.0
-    sandbox.ctx.faults.queued.clear()
+sandbox = module_sandbox(seed=11)
 
 
 def client(sandbox: RunningSandbox, token: str | None = None, retry: RetryPolicy = FAST) -> EventbriteClient:

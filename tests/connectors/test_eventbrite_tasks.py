@@ -10,7 +10,8 @@ import pandas as pd
 from connectors.eventbrite import EventbriteSettings
 from sandbox import eventbrite_twin
 from sandbox.framework import RunningSandbox
-from tasks.eventbrite import changed_since_with_lookback, extract_eventbrite
+from tasks.eventbrite import extract_eventbrite
+from tasks.windows import changed_since_with_lookback
 
 
 def window(sandbox: RunningSandbox) -> tuple[date, date]:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from connectors._http import (
+from connectors.http import (
     AuthenticationError,
     ClientError,
     ContinuationPaginator,
@@ -262,3 +262,37 @@ async def test_wrong_page_shape_is_a_validation_error() -> None:
     async with client_for(page_server([{"unexpected": True}])) as client:
         with pytest.raises(ResponseValidationError):
             await collect(client, PageNumberPaginator(size=3), lambda b: b["items"])
+
+
+def test_one_status_mapping_for_raw_http_and_sdks() -> None:
+    from connectors.claude import ClaudeError, ClaudeRateLimitError, ClaudeUnavailableError
+    from connectors.claude.errors import CLAUDE_ERRORS
+    from connectors.http import ConnectorError, error_class, status_error
+
+    assert [error_class(s) for s in (401, 403, 404, 408, 422, 429, 500, 529)] == [
+        AuthenticationError,
+        AuthenticationError,
+        NotFoundError,
+        ClientError,
+        ClientError,
+        RateLimitError,
+        ServerError,
+        ServerError,
+    ]
+    assert error_class(400, "INVALID_AUTH", auth_codes={"INVALID_AUTH"}) is AuthenticationError
+    hinted = status_error(
+        429, None, provider="p", method="GET", path="/x", headers={"Retry-After": "7", "x-request-id": "r1"}
+    )
+    assert isinstance(hinted, RateLimitError) and hinted.retry_after == 7.0 and hinted.request_id == "r1"
+    assert hinted.message == "rate limit reached"
+    claude = status_error(
+        529,
+        "overloaded",
+        provider="anthropic",
+        method="POST",
+        path="/v1/messages",
+        headers={},
+        kinds=CLAUDE_ERRORS,
+    )
+    assert isinstance(claude, ClaudeUnavailableError) and isinstance(claude, ServerError)
+    assert issubclass(ClaudeRateLimitError, RateLimitError) and issubclass(ClaudeError, ConnectorError)

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date
 
 import pytest
 
-from connectors._http import HttpClient, RateLimiter, RateLimitError, WaitCapReached
-from connectors._waits import WaitSettings, run_logger
 from connectors.eventbrite.client import eventbrite_retry
+from connectors.http import HttpClient, RateLimiter, RateLimitError, WaitCapReached, WaitSettings, wait_logger
+from connectors.http.waits import announce
 from sandbox.framework import RunningSandbox, new_context
 from tasks.eventbrite import extract_eventbrite
 
@@ -89,16 +91,13 @@ async def test_the_extraction_is_left_incomplete_for_the_next_run(
     assert any("read next run" in note for note in extract.notes)
 
 
-def test_a_long_wait_for_the_request_budget_is_announced(
-    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_long_wait_for_the_request_budget_is_announced(caplog: pytest.LogCaptureFixture) -> None:
     now = [1000.0]
 
     async def sleep(seconds: float) -> None:
         now[0] += seconds
 
-    limiter = RateLimiter([(1, 120.0)], clock=lambda: now[0])
-    monkeypatch.setattr(asyncio, "sleep", sleep)
+    limiter = RateLimiter([(1, 120.0)], clock=lambda: now[0], sleep=sleep)
 
     async def twice() -> None:
         await limiter.acquire()
@@ -117,14 +116,39 @@ def test_settings_and_logger_outside_a_run(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("ENGARDE_MAX_RATE_LIMIT_WAIT", "30")
     monkeypatch.setenv("ENGARDE_MAX_RATE_LIMIT_WAIT_PER_PROVIDER", '{"zoom": 90}')
     assert (WaitSettings().cap("zoom"), WaitSettings().cap("brevo")) == (90.0, 30.0)
-    assert run_logger().name == "connectors.waits"
+    assert wait_logger().name == "connectors.waits"
 
 
 def test_inside_a_run_the_wait_goes_to_the_run_log(prefect_harness: None) -> None:
     from prefect import flow
 
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
     @flow
     def probe() -> str:
-        return type(run_logger()).__name__
+        announce("eventbrite", 60.0, "rate limit, then retrying")
+        return type(wait_logger()).__name__
 
-    assert probe() == "PrefectLogAdapter"
+    handler = Keep()
+    logging.getLogger("prefect.flow_runs").addHandler(handler)
+    try:
+        assert probe() == "PrefectLogAdapter"
+    finally:
+        logging.getLogger("prefect.flow_runs").removeHandler(handler)
+    [record] = [r for r in records if r.getMessage().startswith("eventbrite: waiting 60 s, until ")]
+    assert getattr(record, "flow_run_id", None)
+
+
+def test_connectors_import_no_prefect() -> None:
+    """The run's logger is injected by tasks (tasks/connector_waits.py); connectors never import Prefect."""
+    code = (
+        "import sys, connectors.http, connectors.brevo, connectors.claude, connectors.easyappointments, "
+        "connectors.eventbrite, connectors.poshvip, connectors.registry, connectors.zoom\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'prefect'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

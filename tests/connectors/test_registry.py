@@ -10,7 +10,7 @@ import pytest
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from connectors._http import AuthenticationError
+from connectors.http import AuthenticationError
 from connectors.registry import (
     INTEGRATIONS,
     CheckStatus,

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from connectors._http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
+from connectors.http import AuthenticationError, ClientError, NotFoundError, RateLimitError, RetryPolicy
 from connectors.zoom import (
     PLAN_BUDGETS,
     ZoomClient,
@@ -23,44 +21,15 @@ from connectors.zoom import (
     zoom_limiter,
 )
 from sandbox import zoom_twin
-from sandbox.framework import RunningSandbox, SandboxContext, new_context
+from sandbox.framework import RunningSandbox, SandboxContext
+from tests.connectors.conftest import FAST, module_sandbox, zoom_auth
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_window=0.05, max_attempts=10, jitter=0.0)
-
-
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with RunningSandbox(new_context(scale=2_000, seed=13)) as running:
-        yield running
-
-
-@pytest.fixture
-def ctx(sandbox: RunningSandbox) -> Iterator[SandboxContext]:
-    yield sandbox.ctx
-    state = zoom_twin.state_of(sandbox.ctx)
-    sandbox.ctx.faults.rate = 0.0
-    sandbox.ctx.faults.queued.clear()
-    state.plan = "pro"
-    state.token_lifetime = 3600.0
-    state.page_token_ttl = 900.0
-    state.expire_page_tokens = 0
-    state.exhausted.clear()
-
-
-def make_auth(sandbox: RunningSandbox, secret: str | None = None, **kw: object) -> ZoomS2SAuth:
-    env = sandbox.env
-    return ZoomS2SAuth(
-        account_id=env["ZOOM_ACCOUNT_ID"],
-        client_id=env["ZOOM_CLIENT_ID"],
-        client_secret=SecretStr(secret or env["ZOOM_CLIENT_SECRET"]),
-        token_url=env["ZOOM_OAUTH_URL"],
-        **kw,  # type: ignore[arg-type]
-    )
+sandbox = module_sandbox(seed=13)
 
 
 def client(sandbox: RunningSandbox, auth: ZoomS2SAuth | None = None, **kw: object) -> ZoomClient:
     options: dict[str, object] = {"retry": FAST, **kw}
-    return ZoomClient(auth or make_auth(sandbox), base_url=sandbox.env["ZOOM_API_URL"], **options)  # type: ignore[arg-type]
+    return ZoomClient(auth or zoom_auth(sandbox), base_url=sandbox.env["ZOOM_API_URL"], **options)  # type: ignore[arg-type]
 
 
 def state(sandbox: RunningSandbox) -> zoom_twin.ZoomState:
@@ -78,7 +47,7 @@ async def test_connection_and_wrong_secret(sandbox: RunningSandbox) -> None:
         found = await zoom.test_connection()
     assert zoom_twin.HOST["id"] in {h.id for h in found.hosts}
     clear_token_cache()
-    auth = make_auth(sandbox, secret="wrong-secret-value")
+    auth = zoom_auth(sandbox, secret="wrong-secret-value")
     async with client(sandbox, auth=auth) as zoom:
         with pytest.raises(AuthenticationError) as caught:
             await zoom.test_connection()
@@ -97,7 +66,7 @@ async def test_one_token_per_process(sandbox: RunningSandbox, ctx: SandboxContex
 async def test_token_refreshed_before_its_lifetime_ends(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
     clear_token_cache()
     state(sandbox).token_lifetime = 1.0
-    auth = make_auth(sandbox)
+    auth = zoom_auth(sandbox)
     async with client(sandbox, auth=auth) as zoom:
         await zoom.test_connection()
         await asyncio.sleep(1.05)
@@ -111,7 +80,7 @@ async def test_expired_token_401_refreshes_once(sandbox: RunningSandbox, ctx: Sa
     state(sandbox).token_lifetime = 0.5
     frozen = [0.0]
     # A clock that never moves: the client believes its token valid; the twin says it expired.
-    auth = make_auth(sandbox, clock=lambda: frozen[0], refresh_margin=0.0)
+    auth = zoom_auth(sandbox, clock=lambda: frozen[0], refresh_margin=0.0)
     async with client(sandbox, auth=auth) as zoom:
         await zoom.test_connection()
         await asyncio.sleep(0.6)
@@ -354,7 +323,7 @@ async def test_from_settings_reads_the_environment(
 
 def test_sync_clients_get_the_same_auth(sandbox: RunningSandbox, ctx: SandboxContext) -> None:
     clear_token_cache()
-    auth = make_auth(sandbox)
+    auth = zoom_auth(sandbox)
     with httpx.Client(auth=auth, base_url=sandbox.env["ZOOM_API_URL"]) as http:
         assert http.get("/users/me").json()["id"] == zoom_twin.HOST["id"]
         ctx.faults.queue("zoom", "expired_token", 1)

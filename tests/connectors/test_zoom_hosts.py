@@ -3,38 +3,26 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from pydantic import SecretStr
 
-from connectors._http import NotFoundError, RetryPolicy
+from connectors.http import NotFoundError
 from connectors.registry import CheckStatus, check_integration, get_integration
-from connectors.zoom import Participant, Registrant, ZoomClient, ZoomS2SAuth, fold_participants
+from connectors.zoom import Participant, Registrant, ZoomClient, fold_participants
 from sandbox import zoom_twin
-from sandbox.framework import RunningSandbox, new_context
+from sandbox.framework import RunningSandbox
+from tests.connectors.conftest import FAST, module_sandbox, zoom_auth
 
-FAST = RetryPolicy(base_delay=0.01, max_delay=0.05, rate_limit_window=0.05, max_attempts=10, jitter=0.0)
 T0 = datetime(2026, 3, 5, 18, tzinfo=UTC)
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[RunningSandbox]:
-    with RunningSandbox(new_context(scale=2_000, seed=13)) as running:
-        yield running
+sandbox = module_sandbox(seed=13)
 
 
 def client(sandbox: RunningSandbox, **kw: object) -> ZoomClient:
-    env = sandbox.env
-    auth = ZoomS2SAuth(
-        account_id=env["ZOOM_ACCOUNT_ID"],
-        client_id=env["ZOOM_CLIENT_ID"],
-        client_secret=SecretStr(env["ZOOM_CLIENT_SECRET"]),
-        token_url=env["ZOOM_OAUTH_URL"],
-    )
-    return ZoomClient(auth, base_url=env["ZOOM_API_URL"], retry=FAST, **kw)  # type: ignore[arg-type]
+    return ZoomClient(zoom_auth(sandbox), base_url=sandbox.env["ZOOM_API_URL"], retry=FAST, **kw)  # type: ignore[arg-type]
 
 
 def state(sandbox: RunningSandbox) -> zoom_twin.ZoomState:

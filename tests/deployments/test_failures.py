@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from connectors._http import ClientError, RateLimitError
-from flows.failures import exit_code, explain
+from connectors.http import ClientError, RateLimitError
+from tasks.failures import exit_code, explain
 from tasks.preflight import SettingsError, require_settings, settings_sentence
 
 

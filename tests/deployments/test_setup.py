@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from prefect.client.orchestration import get_client
 
-from connectors._http import share_budgets, shared_limiter
+from connectors.http import share_budgets, shared_limiter
 from deployments.cli_setup import run_setup
 from sandbox.framework import RunningSandbox
 from store.db import make_engine

@@ -11,8 +11,8 @@ import pytest
 from connectors.brevo import BrevoClient, BrevoSettings
 from flows.audience_sync import audience_sync
 from flows.brevo_events import brevo_events
+from sandbox.brevo.webhooks import deliver
 from sandbox.brevo_twin import BrevoState
-from sandbox.brevo_webhooks import deliver
 from sandbox.framework import RunningSandbox
 from tests.e2e.conftest import serve_world
 from webhooks.app import create_app

@@ -13,21 +13,23 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import Engine, select
 
 from audience.schema import coerce_interactions
-from flows.booking_insights import booking_insights, default_window
+from flows.booking_insights import booking_insights, report_window
 from insights.synthetic import synthetic_bookings
 from sandbox.anthropic_twin import SLIPPED_NUMBER, twin_state
 from sandbox.framework import RunningSandbox, new_context
-from store.db import engine_for, session_scope
+from store.db import session_scope
 from store.interactions import upsert_interactions
 from store.models import InsightReport
 
 
 @pytest.fixture
-def db_url(sqlite_engine: Engine) -> str:
+def db_url(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> str:
     frame = synthetic_bookings(2_000, start=datetime(2026, 6, 1), end=datetime(2026, 11, 1), seed=4)
     with session_scope(sqlite_engine) as session:
         upsert_interactions(session, coerce_interactions(frame))
-    return sqlite_engine.url.render_as_string(hide_password=False)
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("DATABASE_URL", url)  # the database the flow reads and writes
+    return url
 
 
 @pytest.fixture
@@ -56,7 +58,6 @@ async def test_deterministic_report(db_url: str, tmp_path: Path, monkeypatch: py
         date_to=date(2026, 9, 30),
         analysis_type="all",
         reports_dir=str(tmp_path / "reports"),
-        database_url=db_url,
     )
     assert result["model"] == "deterministic"
     assert result["window"] == {"date_from": "2026-09-01", "date_to": "2026-09-30"}
@@ -72,7 +73,7 @@ async def test_deterministic_report(db_url: str, tmp_path: Path, monkeypatch: py
     assert len(result["insights"]) >= 8 and result["dropped"] == []
     html = Path(result["html_path"])
     assert html.parent == tmp_path / "reports" and "<svg" in _read(html)
-    with session_scope(engine_for(db_url)) as session:
+    with session_scope() as session:
         row = session.scalars(select(InsightReport).where(InsightReport.id == result["report_id"])).one()
         assert (row.analysis_type, row.model, row.date_from) == ("all", "deterministic", date(2026, 9, 1))
         assert row.report["facts"] == result["facts"]
@@ -90,7 +91,6 @@ async def test_claude_report_drops_what_stays_ungrounded(
         analysis_type="overview",
         timezone="Europe/Lisbon",
         reports_dir=str(tmp_path),
-        database_url=db_url,
     )
     assert result["model"] == "claude-sonnet-4-5"
     assert {f["id"].split(".")[0] for f in result["facts"]} == {"overview", "history"}
@@ -102,20 +102,18 @@ async def test_claude_report_drops_what_stays_ungrounded(
 
 
 def test_default_window_is_the_last_30_days() -> None:
-    w = default_window(None, None, today=date(2026, 11, 26))
+    w = report_window(None, None, today=date(2026, 11, 26))
     assert (w.date_from, w.date_to) == (date(2026, 10, 27), date(2026, 11, 25))
     with pytest.raises(ValueError):
-        default_window(date(2026, 2, 1), date(2026, 1, 1), today=date(2026, 11, 26))
+        report_window(date(2026, 2, 1), date(2026, 1, 1), today=date(2026, 11, 26))
 
 
 async def test_refresh_from_easyappointments_end_to_end(
-    sandbox: RunningSandbox, sqlite_engine: Engine, tmp_path: Path
+    sandbox: RunningSandbox, sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """EasyAppointments twin -> store -> facts -> Claude twin; nothing personal reaches Claude."""
-    url = sqlite_engine.url.render_as_string(hide_password=False)
-    result = await booking_insights(
-        analysis_type="all", refresh=True, reports_dir=str(tmp_path), database_url=url
-    )
+    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    result = await booking_insights(analysis_type="all", refresh=True, reports_dir=str(tmp_path))
     facts = {f["id"]: f for f in result["facts"]}
     assert facts["overview.bookings"]["value"] > 0 and facts["overview.bookings"]["previous"] > 0
     assert result["model"] == "claude-sonnet-4-5" and result["insights"]

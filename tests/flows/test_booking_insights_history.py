@@ -25,7 +25,9 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @pytest.fixture
-def world_sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+def world_sandbox(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningSandbox]:
+    # The flows read and write the test's database.
+    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
     with RunningSandbox(new_context(scale=3_000, seed=5)) as running:
         for key, value in running.env.items():
             monkeypatch.setenv(key, value)
@@ -57,7 +59,6 @@ async def _facts(url: str, tmp_path: Path, window: Window, **params: Any) -> dic
         date_from=window.date_from,
         date_to=window.date_to,
         reports_dir=str(tmp_path),
-        database_url=url,
         **params,
     )
     return {f["id"]: f for f in result["facts"]}
@@ -128,7 +129,6 @@ def _chart_numbers(html: str) -> list[float]:
 async def test_empty_and_single_booking_windows_are_reported_plainly(
     world_sandbox: RunningSandbox, sqlite_engine: Engine, tmp_path: Path
 ) -> None:
-    url = sqlite_engine.url.render_as_string(hide_password=False)
     world = world_sandbox.ctx.world
     lone = world.anchor.date() - timedelta(days=380)  # before the world's own history begins
     body: dict[str, Any] = {
@@ -152,7 +152,6 @@ async def test_empty_and_single_booking_windows_are_reported_plainly(
         date_from=empty.date_from,
         date_to=empty.date_to,
         reports_dir=str(tmp_path / "empty"),
-        database_url=url,
     )
     assert result["model"] == "deterministic" and twin_state(world_sandbox.ctx)["calls"] == 0
     titles = [i["title"] for i in result["insights"]]
@@ -170,7 +169,6 @@ async def test_empty_and_single_booking_windows_are_reported_plainly(
         date_from=single.date_from,
         date_to=single.date_to,
         reports_dir=str(tmp_path / "single"),
-        database_url=url,
     )
     assert result["model"] == "deterministic" and result["dropped"] == []
     first = result["insights"][0]

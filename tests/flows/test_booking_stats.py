@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from sqlalchemy import Engine
@@ -16,12 +17,12 @@ from store.db import session_scope
 from store.interactions import upsert_interactions
 
 
-async def test_booking_stats_table(sqlite_engine: Engine) -> None:
+async def test_booking_stats_table(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     frame = synthetic_bookings(600, start=datetime(2026, 9, 1), end=datetime(2026, 11, 1), seed=8)
     with session_scope(sqlite_engine) as session:
         upsert_interactions(session, coerce_interactions(frame))
-    url = sqlite_engine.url.render_as_string(hide_password=False)
-    result = await booking_stats(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31), database_url=url)
+    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    result = await booking_stats(date_from=date(2026, 10, 1), date_to=date(2026, 10, 31))
     in_window = frame[
         (frame["occurred_at"] >= "2026-10-01")
         & (frame["occurred_at"] < "2026-11-01")

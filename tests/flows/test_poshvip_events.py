@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,19 +14,26 @@ from sqlalchemy import Engine
 
 from connectors.poshvip import adapter as poshvip_adapter
 from connectors.poshvip import dedupe_key
-from flows.poshvip_events import poshvip_events
+from flows.poshvip_events import PoshvipEventsSummary, poshvip_events
 from sandbox.framework import RunningSandbox
 from store.db import make_engine, session_scope
 from store.interactions import load_interactions
 from store.migrate import upgrade
-from store.webhook_events import count_events, insert_delivery, select_events
+from store.webhook_events import NewDelivery, count_events, insert_deliveries, select_events
+
+
+def run_flow(**params: Any) -> PoshvipEventsSummary:
+    """The (async) poshvip-events flow, run to its end."""
+    return asyncio.run(poshvip_events(**params))
+
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[tuple[str, Engine]]:
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Engine]]:
     url = f"sqlite:///{tmp_path / 'flow.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)  # the database the flow reads and writes
     engine = make_engine(url)
     upgrade(engine)
     yield url, engine
@@ -54,13 +62,8 @@ def store(engine: Engine, payloads: list[Any], start: int = 0) -> None:
     with session_scope(engine) as session:
         for i, item in enumerate(payloads):
             body = item if isinstance(item, bytes) else json.dumps(item).encode()
-            insert_delivery(
-                session,
-                provider="poshvip",
-                event_key=dedupe_key(body),
-                body=body,
-                received_at=T0 + timedelta(minutes=start + i),
-            )
+            row = NewDelivery("poshvip", dedupe_key(body), T0 + timedelta(minutes=start + i), {}, body)
+            insert_deliveries(session.connection(), rows=[row])
 
 
 def statuses(engine: Engine) -> dict[str, str]:
@@ -100,9 +103,9 @@ STORY = [
 
 
 def test_every_event_type_the_transfer_chain_and_unmapped(db: tuple[str, Engine]) -> None:
-    url, engine = db
+    _url, engine = db
     store(engine, STORY)
-    summary = poshvip_events(database_url=url, sync_audience=False)
+    summary = run_flow(sync_audience=False)
     assert (summary.selected, summary.processed, summary.unmapped) == (10, 8, 2)
     assert (summary.new_purchases, summary.refunds, summary.transfers, summary.check_ins) == (3, 1, 2, 1)
     assert summary.affected_people == 5
@@ -130,33 +133,33 @@ def test_every_event_type_the_transfer_chain_and_unmapped(db: tuple[str, Engine]
         unmapped[0].error or ""
     )
     # Nothing left to do: a second run selects nothing and changes nothing.
-    again = poshvip_events(database_url=url, sync_audience=False)
+    again = run_flow(sync_audience=False)
     assert (again.selected, again.processed) == (0, 0)
 
 
 def test_new_events_refold_their_order_with_its_history(db: tuple[str, Engine]) -> None:
-    url, engine = db
+    _url, engine = db
     store(engine, STORY[:1])
-    poshvip_events(database_url=url, sync_audience=False)
+    run_flow(sync_audience=False)
     assert statuses(engine) == {"o1:ann@x.io": "booked"}
     store(engine, STORY[1:2], start=1)
-    summary = poshvip_events(database_url=url, sync_audience=False)
+    summary = run_flow(sync_audience=False)
     assert summary.processed == 1 and summary.new_purchases == 0
     assert statuses(engine) == {"o1:ann@x.io": "cancelled", "o1:bo@x.io": "booked"}
     assert summary.revenue == []  # a transfer moves no money
 
 
 def test_replay_after_an_adapter_fix(db: tuple[str, Engine], monkeypatch: pytest.MonkeyPatch) -> None:
-    url, engine = db
+    _url, engine = db
     store(engine, STORY)
-    poshvip_events(database_url=url, sync_audience=False)
+    run_flow(sync_audience=False)
     assert "o4:fay@x.io" not in statuses(engine)
     # The adapter learns that Posh also says "purchase.completed" (what a fix would add).
     monkeypatch.setitem(poshvip_adapter._TYPE_ALIASES, "purchase.completed", "purchase.created")
-    dry = poshvip_events(replay=True, dry_run=True, database_url=url, sync_audience=False)
+    dry = run_flow(replay=True, dry_run=True, sync_audience=False)
     assert (dry.selected, dry.processed, dry.unmapped) == (2, 1, 1) and dry.dry_run
     assert "o4:fay@x.io" not in statuses(engine)  # a dry run writes nothing
-    summary = poshvip_events(replay=True, database_url=url, sync_audience=False)
+    summary = run_flow(replay=True, sync_audience=False)
     assert (summary.selected, summary.processed, summary.unmapped) == (2, 1, 1)
     assert statuses(engine)["o4:fay@x.io"] == "booked"
     with session_scope(engine) as session:
@@ -164,18 +167,17 @@ def test_replay_after_an_adapter_fix(db: tuple[str, Engine], monkeypatch: pytest
 
 
 def test_replay_by_ids_and_window_reprocesses_processed_events(db: tuple[str, Engine]) -> None:
-    url, engine = db
+    _url, engine = db
     store(engine, STORY[:8])
-    poshvip_events(database_url=url, sync_audience=False)
+    run_flow(sync_audience=False)
     with session_scope(engine) as session:
         ids = [e.id for e in select_events(session, provider="poshvip", statuses=None)][:2]
-    by_ids = poshvip_events(replay=True, event_ids=ids, database_url=url, sync_audience=False)
+    by_ids = run_flow(replay=True, event_ids=ids, sync_audience=False)
     assert (by_ids.selected, by_ids.processed) == (2, 2)
-    window = poshvip_events(
+    window = run_flow(
         replay=True,
         received_from=T0 + timedelta(minutes=4),
         received_to=T0 + timedelta(minutes=7),
-        database_url=url,
         sync_audience=False,
     )
     assert window.selected == 3
@@ -185,15 +187,15 @@ def test_replay_by_ids_and_window_reprocesses_processed_events(db: tuple[str, En
 def test_admins_get_the_digest_through_brevo(
     db: tuple[str, Engine], sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url, engine = db
+    _url, engine = db
     monkeypatch.setenv("ADMIN_NOTIFICATION_EMAILS", "ops@engarde.example, boss@engarde.example")
     monkeypatch.setenv("BREVO_SENDER_EMAIL", "pipelines@engarde.example")
     store(engine, STORY)
-    summary = poshvip_events(database_url=url, sync_audience=False)
+    summary = run_flow(sync_audience=False)
     assert summary.admins_emailed and not summary.audience_synced
     assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
     # A dry run never emails.
-    poshvip_events(replay=True, dry_run=True, database_url=url, sync_audience=False)
+    run_flow(replay=True, dry_run=True, sync_audience=False)
     assert sandbox.ctx.requests["brevo"]["POST /v3/smtp/email"] == 1
 
 
@@ -203,7 +205,7 @@ def test_affected_people_reach_brevo_through_audience_sync(
     url, engine = db
     monkeypatch.setenv("DATABASE_URL", url)  # the audience-sync subflow reads DATABASE_URL
     store(engine, STORY)
-    summary = poshvip_events()
+    summary = run_flow()
     assert summary.audience_synced
     brevo_routes = sandbox.ctx.requests["brevo"]
     assert sum(n for route, n in brevo_routes.items() if "contacts" in route) > 0, dict(brevo_routes)
@@ -214,14 +216,16 @@ def test_affected_people_reach_brevo_through_audience_sync(
 
 
 @pytest.mark.postgres
-def test_every_event_type_on_postgres(postgres_url: str) -> None:
+def test_every_event_type_on_postgres(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from sqlalchemy import text
+
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
 
     engine = make_engine(postgres_url)
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE webhook_events, interactions RESTART IDENTITY"))
     store(engine, STORY)
-    summary = poshvip_events(database_url=postgres_url, sync_audience=False)
+    summary = run_flow(sync_audience=False)
     assert (summary.selected, summary.processed, summary.unmapped) == (10, 8, 2)
     assert statuses(engine) == {
         "o1:ann@x.io": "cancelled",

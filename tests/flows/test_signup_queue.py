@@ -18,25 +18,26 @@ from prefect.flow_runs import aresume_flow_run
 from sqlalchemy import Engine
 
 from audience.identity import normalise_emails
-from audience.invitations import TokenVerdict, hash_token
 from audience.schema import coerce_interactions
 from connectors.brevo import BrevoClient, BrevoSettings
 from flows.signup_queue import add_bookers_to_queue, review_signup_queue
 from sandbox.brevo_twin import BrevoState
 from sandbox.framework import RunningSandbox
+from signups.invitations import TokenVerdict, hash_token
 from store import signups as repo
 from store.checkpoints import finish_checkpoint, start_checkpoint
 from store.db import make_engine, session_scope
 from store.interactions import upsert_interactions
 from store.migrate import upgrade
 from store.platform_users import seed_platform_users
-from tasks.signups import (
+from tasks.invitations import (
     InvitationSettings,
     PreparedInvitation,
     deliver_invitation,
     invite_approved,
     prepare_invitation,
 )
+from tasks.redemption import redeem_invitation
 
 NOW_TS = pd.Timestamp("2026-01-15", tz="UTC")
 SETTINGS = InvitationSettings(signup_url="https://app.example.org/signup?ref=invite", invitation_ttl_days=14)
@@ -225,14 +226,14 @@ async def test_approved_people_get_one_email_each_even_when_rerun(
 ) -> None:
     sender, twin = brevo
     _approve(engine, "ana@x.org", "bo@x.org")
-    first = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
-    again = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    first = await invite_approved(sender, invited_by="lee", settings=SETTINGS)
+    again = await invite_approved(sender, invited_by="lee", settings=SETTINGS)
     assert first.counts == {"sent": 2} and again.counts == {}  # invited entries are not approved any more
     assert sent_to(twin) == ["ana@x.org", "bo@x.org"]
     assert statuses(engine) == {"ana@x.org": "invited", "bo@x.org": "invited"}
     # a direct second delivery for the same person is refused too
     direct = await deliver_invitation(
-        engine, sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS
+        sender, email="ana@x.org", first_name=None, invited_by="lee", settings=SETTINGS
     )
     assert direct.status == "already_sent" and len(twin.emails_sent) == 2
     email = twin.emails_sent[0]
@@ -244,9 +245,9 @@ async def test_approved_people_get_one_email_each_even_when_rerun(
         assert inv is not None and inv.token_hash == hash_token(token)
         assert inv.message_id == email["messageId"]
         assert inv.expires_at - inv.created_at == timedelta(days=14)
-        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
+        assert redeem_invitation(s, token=token).verdict is TokenVerdict.VALID
     with session_scope(engine) as s:
-        assert repo.redeem_invitation(s, token=token).verdict is TokenVerdict.USED
+        assert redeem_invitation(s, token=token).verdict is TokenVerdict.USED
 
 
 async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email(
@@ -254,19 +255,17 @@ async def test_rerun_after_crash_between_stored_and_sent_sends_exactly_one_email
 ) -> None:
     sender, twin = brevo
     _approve(engine, "ana@x.org")
-    stored = prepare_invitation(
-        engine, email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS
-    )
+    stored = prepare_invitation(email="ana@x.org", first_name="Ana", invited_by="lee", settings=SETTINGS)
     assert isinstance(stored, PreparedInvitation)  # stored and committed; then the process died
-    await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
-    await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+    await invite_approved(sender, invited_by="lee", settings=SETTINGS)
+    await invite_approved(sender, invited_by="lee", settings=SETTINGS)
     assert sent_to(twin) == ["ana@x.org"]
     sent_token = tokens_for(twin, "ana@x.org")[0]
     with session_scope(engine) as s:
         invs = repo.invitations(s)
         assert len(invs) == 1 and invs[0].status == "sent"  # the same invitation, re-armed
-        assert repo.redeem_invitation(s, token=stored.token).verdict is TokenVerdict.UNKNOWN  # never sent
-        assert repo.redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
+        assert redeem_invitation(s, token=stored.token).verdict is TokenVerdict.UNKNOWN  # never sent
+        assert redeem_invitation(s, token=sent_token).verdict is TokenVerdict.VALID
 
 
 async def test_concurrent_invitation_passes_send_one_email_per_person(
@@ -279,7 +278,7 @@ async def test_concurrent_invitation_passes_send_one_email_per_person(
     def one_pass() -> dict[str, int]:
         async def run() -> dict[str, int]:
             async with BrevoClient(BrevoSettings()) as client:
-                return (await invite_approved(engine, client, invited_by="lee", settings=SETTINGS)).counts
+                return (await invite_approved(client, invited_by="lee", settings=SETTINGS)).counts
 
         return asyncio.run(run())
 
@@ -296,8 +295,8 @@ async def test_crash_during_the_send_is_never_resent(
     sender, twin = brevo
     _approve(engine, "ana@x.org")
     with pytest.raises(KeyboardInterrupt):
-        await invite_approved(engine, CrashingSender(), invited_by="lee", settings=SETTINGS)
-    report = await invite_approved(engine, sender, invited_by="lee", settings=SETTINGS)
+        await invite_approved(CrashingSender(), invited_by="lee", settings=SETTINGS)
+    report = await invite_approved(sender, invited_by="lee", settings=SETTINGS)
     assert report.counts == {"unconfirmed": 1} and twin.emails_sent == []
 
 
@@ -308,7 +307,7 @@ async def test_provider_errors_are_recorded_and_template_is_used_when_configured
     _approve(engine, "ana@x.org", "bo@x.org")
     sandbox.ctx.faults.queue("brevo", "5xx", 1)  # the first send fails (a send is never retried after a 5xx)
     settings = SETTINGS.model_copy(update={"brevo_invitation_template_id": 7})
-    report = await invite_approved(engine, sender, invited_by="lee", settings=settings)
+    report = await invite_approved(sender, invited_by="lee", settings=settings)
     assert report.counts == {"failed": 1, "sent": 1}
     assert sent_to(twin) == ["bo@x.org"]
     assert twin.emails_sent[0]["templateId"] == 7 and twin.emails_sent[0]["params"]["FIRSTNAME"] == "Bo"
@@ -317,7 +316,7 @@ async def test_provider_errors_are_recorded_and_template_is_used_when_configured
         assert failed.status == "failed" and "5" in (failed.error or "")
         assert "ana@x.org" not in repo.invited_emails(s)
     assert statuses(engine) == {"ana@x.org": "approved", "bo@x.org": "invited"}
-    retry = await invite_approved(engine, sender, invited_by="lee", settings=settings)  # a later pass
+    retry = await invite_approved(sender, invited_by="lee", settings=settings)  # a later pass
     assert retry.counts == {"sent": 1} and sent_to(twin) == ["bo@x.org", "ana@x.org"]
 
 
@@ -341,8 +340,9 @@ async def test_platform_users_sync_reads_the_configured_source(
 
     from audience.people import resolve_people
     from audience.segments import SegmentThresholds, segment_people
-    from flows.platform_users_sync import platform_interactions, platform_users_sync, read_users
+    from flows.platform_users_sync import platform_users_sync
     from store.platform_users import PlatformUsersSettings
+    from tasks.platform_users import platform_interactions, read_platform_users
 
     summary = await platform_users_sync(dry_run=True)
     assert (summary.users, summary.source, summary.stored) == (1, "table platform_users", 0)
@@ -361,7 +361,7 @@ async def test_platform_users_sync_reads_the_configured_source(
     monkeypatch.setenv(
         "PLATFORM_USERS_QUERY", "select login_email as email, role, joined as created_at from accounts"
     )
-    rows = platform_interactions(read_users.fn(engine, PlatformUsersSettings()))
+    rows = platform_interactions(read_platform_users.fn(PlatformUsersSettings()))
     assert rows["email"].tolist() == ["ana@x.org", "bo@x.org"] and set(rows["source"]) == {"platform"}
     assert rows["source_id"].tolist() == ["user:ana@x.org", "user:bo@x.org"]
     people = segment_people(resolve_people(rows, NOW_TS), NOW_TS, SegmentThresholds())
@@ -386,7 +386,7 @@ async def test_auto_invite_without_brevo_fails_before_approving_anyone(
 
 
 def test_review_form_decisions() -> None:
-    from flows.signup_queue import PersonReview, SignupReview, review_form
+    from tasks.signup_review import PersonReview, SignupReview, review_form
 
     people = [PersonReview(email="a@x.org", decision="approve", note="  "), PersonReview(email="b@x.org")]
     each = SignupReview(reviewer=" lee ", people=people, note="batch")
@@ -444,3 +444,23 @@ async def test_add_bookers_says_what_is_missing_when_nothing_can_be_read(
     assert summary.bookers == summary.queued == 0 and summary.note is not None
     assert "EASYAPPOINTMENTS_URL is not set" in summary.note and "engarde run audience-sync" in summary.note
     assert sum(line.startswith("note: ") for line in summary.render().splitlines()) == 1
+
+
+async def test_platform_users_sync_takes_the_brevo_lists_lock(
+    engine: Engine, brevo: tuple[BrevoClient, BrevoState]
+) -> None:
+    from flows.platform_users_sync import platform_users_sync
+    from tasks.run_locks import BREVO_LISTS_LOCK, RunLocks, held_state
+
+    _, twin = brevo
+    async with RunLocks() as other:
+        await other.take([BREVO_LISTS_LOCK])
+        busy = await platform_users_sync(if_busy="skip")
+    assert busy.stored == 1 and busy.master_list["status"] == "skipped"
+    assert busy.master_list["reason"].startswith(
+        "not run: the Brevo lists (master list and event lists) is held by"
+    )
+    assert "dee@x.org" not in twin.contacts  # nothing was pushed while another run held the lists
+    assert held_state(BREVO_LISTS_LOCK) is None
+    free = await platform_users_sync(if_busy="skip")
+    assert free.master_list["status"] == "synced" and "dee@x.org" in twin.contacts

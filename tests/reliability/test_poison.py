@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audience.from_poshvip import poshvip_interactions, poshvip_ledger, revenue_summary
+from audience.from_poshvip import poshvip_interactions, poshvip_ledger
 from connectors.poshvip.adapter import (
     EVENT_TYPES,
     MAX_DEPTH,
@@ -23,6 +23,7 @@ from connectors.poshvip.adapter import (
     map_event,
     nesting_depth,
 )
+from insights.revenue import revenue_summary
 from store.webhook_events import FAILED, PENDING, PROCESSED, UNMAPPED, StoredEvent
 from tasks.poshvip import map_stored_events
 

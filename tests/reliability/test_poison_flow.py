@@ -6,6 +6,7 @@ exit with ``RecursionError`` and left every later delivery pending.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 from datetime import UTC, datetime, timedelta
@@ -19,11 +20,17 @@ from hypothesis import strategies as st
 import tasks.poshvip as tasks_poshvip
 from connectors.poshvip import dedupe_key
 from connectors.poshvip.adapter import map_event
-from flows.poshvip_events import poshvip_events
+from flows.poshvip_events import PoshvipEventsSummary, poshvip_events
 from store.db import make_engine, session_scope
 from store.migrate import upgrade
-from store.webhook_events import count_events, insert_delivery
+from store.webhook_events import NewDelivery, count_events, insert_deliveries
 from tests.reliability.test_poison import GOOD, envelopes, json_values
+
+
+def run_flow(**params: Any) -> PoshvipEventsSummary:
+    """The (async) poshvip-events flow, run to its end."""
+    return asyncio.run(poshvip_events(**params))
+
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 NESTED = b"[" * 1000 + b"]" * 1000
@@ -39,13 +46,8 @@ def store_bodies(url: str, bodies: list[bytes]) -> None:
     upgrade(engine)
     with session_scope(engine) as session:
         for i, body in enumerate(bodies):
-            insert_delivery(
-                session,
-                provider="poshvip",
-                event_key=f"{i}:{dedupe_key(body)}",
-                body=body,
-                received_at=T0 + timedelta(seconds=i),
-            )
+            row = NewDelivery("poshvip", f"{i}:{dedupe_key(body)}", T0 + timedelta(seconds=i), {}, body)
+            insert_deliveries(session.connection(), rows=[row])
     engine.dispose()
 
 
@@ -57,17 +59,20 @@ def counts(url: str) -> dict[str, int]:
     return out
 
 
-def test_nested_arrays_do_not_stop_the_flow_and_are_listed(tmp_path: Path) -> None:
+def test_nested_arrays_do_not_stop_the_flow_and_are_listed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'poison.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
     store_bodies(url, [NESTED, json.dumps(GOOD).encode()])
 
-    summary = poshvip_events(sync_audience=False, database_url=url)
+    summary = run_flow(sync_audience=False)
 
     assert (summary.processed, summary.unmapped) == (1, 1)
     assert "more than 32 levels deep" in summary.unmapped_events[0]["reason"]
     assert counts(url)["pending"] == 0
     # The next run has nothing left to trip on.
-    assert poshvip_events(sync_audience=False, database_url=url).selected == 0
+    assert run_flow(sync_audience=False).selected == 0
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
@@ -81,20 +86,22 @@ def test_a_failed_delivery_is_replayed_after_the_fix(
     )
     other = {**GOOD, "id": "evt_other", "data": {**GOOD["data"], "order": {"id": "o-2", "total": 5}}}
     store_bodies(url, [json.dumps(GOOD).encode(), json.dumps(other).encode()])
+    monkeypatch.setenv("DATABASE_URL", url)
 
     def broken(body: bytes) -> Any:
         if b"evt_other" in body:
             raise KeyError("total")
         return map_event(body)
 
-    monkeypatch.setattr(tasks_poshvip, "map_event", broken)
-    first = poshvip_events(sync_audience=False, database_url=url)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tasks_poshvip, "map_event", broken)
+        first = run_flow(sync_audience=False)
     assert (first.processed, first.unmapped) == (1, 1)
     assert first.unmapped_events[0]["status"] == "failed"
     assert "KeyError" in first.unmapped_events[0]["reason"]
 
-    monkeypatch.undo()  # the fix
-    replayed = poshvip_events(replay=True, sync_audience=False, database_url=url)
+    # the fix: the patch is gone
+    replayed = run_flow(replay=True, sync_audience=False)
     assert (replayed.selected, replayed.processed, replayed.unmapped) == (1, 1, 0)
     assert counts(url)["processed"] == 2
 
@@ -109,7 +116,9 @@ def test_poshvip_events_processes_the_good_delivery_whatever_is_stored_beside_it
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'any.db'}"
         store_bodies(url, [*bodies, NESTED, json.dumps(GOOD).encode()])
-        summary = poshvip_events(sync_audience=False, database_url=url)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("DATABASE_URL", url)
+            summary = run_flow(sync_audience=False)
         assert summary.selected == len(bodies) + 2
         assert summary.processed + summary.unmapped == summary.selected
         assert summary.processed >= 1

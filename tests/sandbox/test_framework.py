@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from connectors._http import HttpClient, RateLimitError, RetryPolicy, ServerError
+from connectors.http import HttpClient, RateLimitError, RetryPolicy, ServerError
 from sandbox.framework import FaultProfile, RunningSandbox, SandboxContext, TwinMiddleware, new_context
 
 

@@ -12,7 +12,7 @@ from connectors.brevo.webhook_events import parse_brevo_events
 from store import signups
 from store.brevo_events import mark_invitation_delivery, opted_out_emails, record_opt_out
 from store.db import session_scope
-from store.webhook_events import count_events, insert_delivery
+from store.webhook_events import NewDelivery, count_events, insert_deliveries
 from tasks.brevo_events import apply_brevo_events
 
 NOW = datetime(2026, 10, 3, 10, tzinfo=UTC)
@@ -82,7 +82,7 @@ def test_apply_task_applies_each_stored_delivery_once(
     with session_scope(engine) as s:
         for i, payload in enumerate(deliveries):
             body = json.dumps(payload).encode()
-            insert_delivery(s, provider="brevo", event_key=f"k{i}", body=body, received_at=NOW)
+            insert_deliveries(s.connection(), rows=[NewDelivery("brevo", f"k{i}", NOW, {}, body)])
 
     first = apply_brevo_events.fn()
     again = apply_brevo_events.fn()

@@ -61,3 +61,14 @@ def test_load_filters_by_email_and_window(engine: Engine) -> None:
         by_window = load_interactions(session, occurred_from=date(2026, 3, 2), occurred_to=date(2026, 3, 3))
     assert sorted(by_email["source_id"]) == ["1", "4"]
     assert sorted(by_window["source_id"]) == ["1", "2"]
+
+
+def test_stored_frame_is_the_interactions_frame() -> None:
+    """store types frames from its table; audience names the interactions frame: the two must agree."""
+    from audience.schema import INTERACTION_DTYPES, coerce_interactions
+    from store.interactions import STORED_DTYPES, typed_frame
+
+    assert list(STORED_DTYPES.items()) == list(INTERACTION_DTYPES.items())
+    given = frame(["booked", "cancelled"]).assign(created_at=["2026-01-01T08:00:00Z", None], extra=[1, 2])
+    pd.testing.assert_frame_equal(typed_frame(given), coerce_interactions(given))
+    pd.testing.assert_frame_equal(typed_frame(pd.DataFrame()), coerce_interactions(pd.DataFrame()))

@@ -9,16 +9,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from audience.invitations import TokenVerdict, hash_token, new_token
-from audience.signups import CANDIDATE_DTYPES
+from signups.candidates import CANDIDATE_DTYPES
+from signups.invitations import TokenVerdict, hash_token, new_token
 from store import signups as repo
+from store.connections import get_connection, save_connection
 from store.db import session_scope
-from store.platform_users import (
-    get_connection,
-    read_platform_users,
-    save_connection,
-    seed_platform_users,
-)
+from store.platform_users import read_platform_users, seed_platform_users
+from tasks.redemption import redeem_invitation
 
 NOW = datetime(2026, 1, 10, 12, tzinfo=UTC)
 
@@ -82,17 +79,15 @@ def test_tokens_are_single_use_and_expire(engine: Engine) -> None:
     with session_scope(engine) as s:
         stored = s.execute(text("select token_hash from user_invitations")).scalar_one()
         assert stored == hash_token(token) and token not in stored  # only the hash is stored
-        assert repo.redeem_invitation(s, token=token, now=NOW).verdict is TokenVerdict.VALID
+        assert redeem_invitation(s, token=token, now=NOW).verdict is TokenVerdict.VALID
     with session_scope(engine) as s:
-        again = repo.redeem_invitation(s, token=token, now=NOW)
+        again = redeem_invitation(s, token=token, now=NOW)
         assert again.verdict is TokenVerdict.USED and again.email == "a@x.org"
-        assert repo.redeem_invitation(s, token="forged", now=NOW).verdict is TokenVerdict.UNKNOWN
+        assert redeem_invitation(s, token="forged", now=NOW).verdict is TokenVerdict.UNKNOWN
 
     late = _invite(engine, "b@x.org", expires=NOW + timedelta(days=1))
     with session_scope(engine) as s:
-        assert (
-            repo.redeem_invitation(s, token=late, now=NOW + timedelta(days=1)).verdict is TokenVerdict.EXPIRED
-        )
+        assert redeem_invitation(s, token=late, now=NOW + timedelta(days=1)).verdict is TokenVerdict.EXPIRED
         assert {i.email: i.status for i in repo.invitations(s)}["b@x.org"] == "expired"
         assert repo.invited_emails(s) == {"a@x.org"}  # expired ones no longer count as invited
 
@@ -100,7 +95,7 @@ def test_tokens_are_single_use_and_expire(engine: Engine) -> None:
 def test_unsent_invitation_cannot_be_redeemed_and_expiry_sweep(engine: Engine) -> None:
     pending = _invite(engine, "c@x.org", expires=NOW + timedelta(days=1), status="pending")
     with session_scope(engine) as s:
-        assert repo.redeem_invitation(s, token=pending, now=NOW).verdict is TokenVerdict.REVOKED
+        assert redeem_invitation(s, token=pending, now=NOW).verdict is TokenVerdict.REVOKED
         assert repo.expire_invitations(s, now=NOW + timedelta(days=2)) == 1
 
 

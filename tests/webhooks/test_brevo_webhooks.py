@@ -13,8 +13,8 @@ from pydantic import SecretStr
 from sqlalchemy import Engine, select
 
 from connectors.brevo import BrevoClient, BrevoSettings
+from sandbox.brevo.webhooks import deliver
 from sandbox.brevo_twin import API_KEY, BrevoState
-from sandbox.brevo_webhooks import deliver
 from sandbox.framework import RunningSandbox, new_context
 from store.brevo_events import opted_out_emails
 from store.db import session_scope

@@ -9,12 +9,11 @@ import httpx
 from sqlalchemy import Engine
 
 from connectors.poshvip import sign
+from tests.webhooks.conftest import SECRET
+from tests.webhooks.test_receiver import payload, post, rows
 from webhooks.app import WEBHOOK_PATH
 from webhooks.headers import CUT_MARK, DROPPED, MAX_TOTAL_CHARS, MAX_VALUE_CHARS, stored_headers
 from webhooks.server import RunningReceiver
-
-from .conftest import SECRET
-from .test_receiver import payload, post, rows
 
 Start = Callable[..., RunningReceiver]
 

@@ -22,15 +22,14 @@ from sqlalchemy import Engine, create_engine, make_url, select, text
 from connectors.poshvip import sign
 from store.db import make_engine
 from store.models import WebhookEvent
+from tests.webhooks.conftest import SECRET
+from tests.webhooks.freeze_proxy import FreezeProxy
+from tests.webhooks.spawn import can_obey_permissions, spawned_receiver
+from tests.webhooks.test_receiver import payload
 from webhooks.app import WEBHOOK_PATH, create_app
 from webhooks.server import RunningReceiver
 from webhooks.settings import ReceiverSettings
 from webhooks.writer import APPLICATION_NAME
-
-from .conftest import SECRET
-from .freeze_proxy import FreezeProxy
-from .spawn import can_obey_permissions, spawned_receiver
-from .test_receiver import payload
 
 WRITE_TIMEOUT = 1.0
 #: Answered within the write timeout plus this: scheduling on a busy two-core machine, not waiting.

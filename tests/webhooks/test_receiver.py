@@ -18,11 +18,10 @@ from sqlalchemy import Engine, select, text
 
 from connectors.poshvip import sign
 from store.models import WebhookEvent
+from tests.webhooks.conftest import SECRET
 from webhooks.app import WEBHOOK_PATH, ReceiverConfigError, create_app
 from webhooks.server import RunningReceiver
 from webhooks.settings import ReceiverSettings
-
-from .conftest import SECRET
 
 Start = Callable[..., RunningReceiver]
 

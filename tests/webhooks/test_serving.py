@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import statistics
 
+from tests.webhooks.conftest import SECRET
+from tests.webhooks.spawn import sequential_latencies_ms, spawned_receiver
 from webhooks.app import WEBHOOK_PATH
-
-from .conftest import SECRET
-from .spawn import sequential_latencies_ms, spawned_receiver
 
 #: Nagle's algorithm waiting for the client's delayed ACK costs ~40 ms a request; a few ms is noise.
 TOLERANCE_MS = 10

@@ -3,15 +3,16 @@
 Order, and why:
 
 1. **The run's allowance first.** Waits on a provider's rate limit add up in the client's
-   :class:`~connectors._http.CallStats` (one client per provider per extraction). A wait that
+   :class:`~connectors.http.CallStats` (one client per provider per extraction). A wait that
    would take the total past the provider's cap (``ENGARDE_MAX_RATE_LIMIT_WAIT``, or its entry
    in ``ENGARDE_MAX_RATE_LIMIT_WAIT_PER_PROVIDER``) is not waited:
-   :class:`~connectors._http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
+   :class:`~connectors.http.WaitCapReached` (a ``RateLimitError``) is raised instead, so the
    extraction returns an incomplete source whose checkpoint does not advance.
 2. **Then a long wait is announced** (at least :data:`LONG_WAIT_SECONDS`; a warning on a rate limit,
    INFO before retrying an error) naming the
-   call, the reason and the UTC time it will end, in the Prefect run's log when in a run (the
-   run page shows it; the terminal gets it on stderr, never mixed into ``--json`` on stdout),
+   call, the reason and the UTC time it will end, on the run's logger when the process's entry
+   point installed one (:func:`log_waits_with`; ``tasks`` installs the Prefect run's logger, so the
+   run page shows it and the terminal gets it on stderr, never mixed into ``--json`` on stdout),
    else through :mod:`logging`. A silent 15-minute wait looks exactly like a hung run.
 """
 
@@ -57,19 +58,25 @@ class _Waited(Protocol):
     waited: float
 
 
-def run_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
-    """The Prefect run's logger when called inside a flow or task run, else this module's logger.
+#: Gives the logger of the run in progress, or None outside one (then :data:`log` is used).
+RunLogger = Callable[[], logging.Logger | logging.LoggerAdapter[logging.Logger] | None]
+_run_logger: RunLogger | None = None
 
-    Prefect is looked up lazily so connectors keep working (and importing) without it.
+
+def log_waits_with(run_logger: RunLogger | None) -> None:
+    """Announce waits on the logger ``run_logger`` gives when it gives one (None: this module's only).
+
+    Connectors stay unaware of who runs them; the process's entry point decides (``tasks``
+    routes the announcements to the Prefect run's log, so the run page shows them).
     """
-    try:
-        from prefect.context import FlowRunContext, TaskRunContext
-        from prefect.logging import get_run_logger
-    except ImportError:  # pragma: no cover - Prefect is a dependency of the project
-        return log
-    if FlowRunContext.get() is None and TaskRunContext.get() is None:
-        return log
-    return get_run_logger()
+    global _run_logger
+    _run_logger = run_logger
+
+
+def wait_logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:
+    """The logger waits are announced on: the run's (see :func:`log_waits_with`), else ``connectors.waits``."""
+    found = _run_logger() if _run_logger is not None else None
+    return found if found is not None else log
 
 
 def before_wait(
@@ -112,4 +119,4 @@ def announce(
     if delay < LONG_WAIT_SECONDS:
         return
     until = datetime.fromtimestamp(now() + delay, UTC).strftime("%Y-%m-%d %H:%M:%S")
-    run_logger().log(level, "%s: waiting %.0f s, until %s UTC (%s)", who, delay, until, why)
+    wait_logger().log(level, "%s: waiting %.0f s, until %s UTC (%s)", who, delay, until, why)

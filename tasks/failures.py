@@ -26,7 +26,7 @@ import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from connectors._http import (
+from connectors.http import (
     AuthenticationError,
     ConnectorError,
     NotFoundError,

@@ -33,6 +33,8 @@ QueryRule = Callable[[str, str], None]
 BodyRule = Mapping[str, Kind] | Callable[[Any], None] | None
 
 EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
+#: An attribute of type ``date``: the day alone.
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _TYPE_NAMES = {
     "integer": "number",

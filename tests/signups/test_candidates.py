@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from audience.schema import coerce_interactions
-from audience.signups import CANDIDATE_COLUMNS, bookers, select_for_queue, services_list
+from signups.candidates import CANDIDATE_COLUMNS, bookers, select_for_queue, services_list
 
 
 def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

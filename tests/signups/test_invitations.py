@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from audience.invitations import (
+from signups.invitations import (
     TokenVerdict,
     build_link,
     expires_at,

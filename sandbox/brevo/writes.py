@@ -13,20 +13,21 @@ to any path or method the twin does not serve, in Brevo's JSON shape (404
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-if TYPE_CHECKING:
-    from sandbox.brevo_twin import BrevoState
+from sandbox.brevo.endpoint import Twin
+from sandbox.brevo.shapes import ApiError, typed
+from sandbox.brevo.state import BrevoState
 
 METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 #: Brevo's documented ceiling for one ``POST /contacts/batch`` call is not given; the twin's.
 BATCH_LIMIT = 100
 
 
-async def unknown_route(request: Request, _: Any) -> Response:
+async def unknown_route(_: Twin, request: Request, __: Any) -> Response:
     """A path or method the twin does not serve (also ``/contacts/lists/abc``)."""
     return JSONResponse(
         {"code": "document_not_found", "message": f"{request.method} {request.url.path} not found"},
@@ -35,9 +36,7 @@ async def unknown_route(request: Request, _: Any) -> Response:
 
 
 def update_one(state: BrevoState, contact: dict[str, Any], body: dict[str, Any], *, via: str) -> None:
-    """Apply one update body to ``contact`` (types already checked by ``brevo_validation``)."""
-    from sandbox.brevo_twin import ApiError, _typed
-
+    """Apply one update body to ``contact`` (types already checked by :mod:`sandbox.brevo.validation`)."""
     for list_id in [*(body.get("listIds") or []), *(body.get("unlinkListIds") or [])]:
         if int(list_id) not in state.lists:
             raise ApiError(400, "invalid_parameter", f"List ID {list_id} does not exist")
@@ -45,7 +44,7 @@ def update_one(state: BrevoState, contact: dict[str, Any], body: dict[str, Any],
         spec = state.attributes.get(str(name).upper())
         if spec is None:
             continue  # unknown attributes are ignored
-        ok, stored = _typed(spec.get("type"), value)
+        ok, stored = typed(spec.get("type"), value)
         if not ok:
             state.type_errors.append({"email": contact["email"], "attribute": spec["name"], "value": value})
             continue
@@ -69,8 +68,6 @@ def update_batch(state: BrevoState, body: dict[str, Any]) -> Response:
     An item naming no known contact makes the whole call a 400 ``invalid_parameter``
     before anything is written, so a batch is applied entirely or not at all.
     """
-    from sandbox.brevo_twin import ApiError
-
     items = body.get("contacts")
     if not items:
         raise ApiError(400, "missing_parameter", "contacts is missing")

@@ -1,0 +1,1 @@
+"""Serving ASGI apps in-process: a neutral home for what both the receiver and the sandbox use."""
