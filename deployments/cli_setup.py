@@ -2,7 +2,8 @@
 
 Idempotent, safe on every deploy. In order: the project database is at the newest schema (the
 run locks live there) and its stored credentials are encrypted; the ``engarde`` process work pool; one global concurrency limit with slot
-decay per outside budget (tasks/budgets.py); the failure-alert automation. Each line printed says
+decay per outside budget (tasks/budgets.py); the failure-alert automation; Brevo's webhooks to the
+receiver (deployments/setup_brevo_webhooks.py). Each line printed says
 ``created``, ``changed`` or ``ok`` (found already right).
 """
 
@@ -91,6 +92,7 @@ async def run_setup(pool: str = POOL) -> list[Outcome]:
     from prefect.client.orchestration import get_client
 
     from deployments.setup_alerts import ensure_failure_automation
+    from deployments.setup_brevo_webhooks import ensure_brevo_webhooks
     from tasks.budgets import configured_budgets
 
     outcomes = [check_database()]
@@ -100,6 +102,7 @@ async def run_setup(pool: str = POOL) -> list[Outcome]:
             why = f"{budget.requests} requests / {budget.seconds:g} s"
             outcomes.append(await ensure_limit(client, budget.name, budget.burst, budget.decay, why))
         outcomes.append(await ensure_failure_automation(client))
+    outcomes.append(await ensure_brevo_webhooks())
     return outcomes
 
 

@@ -43,7 +43,7 @@ WEBHOOK_PATH = "/api/webhooks/brevo"
 
 
 class BrevoWebhookSettings(BaseSettings):
-    """The token Brevo's webhooks authenticate with (``BREVO_WEBHOOK_TOKEN``)."""
+    """The token Brevo's webhooks authenticate with (``BREVO_WEBHOOK_TOKEN``) and where they post to."""
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore")
 
@@ -51,6 +51,12 @@ class BrevoWebhookSettings(BaseSettings):
         default=None,
         description="bearer token given to Brevo when its webhooks are created; deliveries without it "
         "get 401 (unset: every Brevo delivery is refused)",
+    )
+    brevo_webhook_url: str | None = Field(
+        default=None,
+        description="the receiver's `POST /api/webhooks/brevo` as Brevo reaches it (e.g. "
+        "`https://hooks.example.org/api/webhooks/brevo`); `engarde setup` registers Brevo's marketing and "
+        "transactional webhooks there (unset: that step is skipped)",
     )
 
 

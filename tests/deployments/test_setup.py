@@ -9,6 +9,7 @@ from prefect.client.orchestration import get_client
 
 from connectors.http import share_budgets, shared_limiter
 from deployments.cli_setup import run_setup
+from deployments.setup_brevo_webhooks import ensure_brevo_webhooks
 from sandbox.framework import RunningSandbox
 from store.db import make_engine
 from store.migrate import upgrade
@@ -27,6 +28,8 @@ async def test_setup_creates_then_finds_everything_right(
     upgrade(make_engine(url))
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("ADMIN_NOTIFICATION_EMAILS", "ops@engarde.example")
+    monkeypatch.setenv("BREVO_WEBHOOK_TOKEN", "brevo-hook-token")
+    monkeypatch.setenv("BREVO_WEBHOOK_URL", f"http://127.0.0.1:9/{tmp_path.name}/api/webhooks/brevo")
     pool = f"engarde-{tmp_path.name[-8:]}"
 
     first = await run_setup(pool)
@@ -39,6 +42,7 @@ async def test_setup_creates_then_finds_everything_right(
     assert {b.key.split(":")[0] for b in budgets} >= {"easyappointments", "brevo-contacts", "zoom"}
     assert all(o.action in ("created", "ok") for o in first), [o.line() for o in first]
     assert actions["automation engarde-failure-alert"] in ("created", "changed", "ok")
+    assert actions["Brevo webhooks"] == "created"
     assert all(o.action == "ok" for o in second), [o.line() for o in second if o.action != "ok"]
     async with get_client() as client:
         ea = next(b for b in budgets if b.key.startswith("easyappointments:"))
@@ -64,3 +68,14 @@ async def test_a_shared_budget_takes_a_slot_of_its_prefect_limit(sandbox: Runnin
     finally:
         share_budgets(None)
         use_prefect_budgets()
+
+
+async def test_brevo_webhooks_are_skipped_with_what_to_set(
+    sandbox: RunningSandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BREVO_WEBHOOK_URL", raising=False)
+    outcome = await ensure_brevo_webhooks()
+    assert (outcome.action, outcome.detail) == (
+        "skipped",
+        "set BREVO_API_KEY, BREVO_WEBHOOK_TOKEN and BREVO_WEBHOOK_URL",
+    )
