@@ -1,4 +1,5 @@
-"""An unsubscribe in Brevo reaches the receiver; the next audience-sync never re-adds or updates that person."""
+"""Brevo's webhooks through the receiver: an unsubscribe keeps the person out of every later push; an
+invitation that hard-bounces shows as bounced in the sign-up queue."""
 
 from __future__ import annotations
 
@@ -6,14 +7,20 @@ import asyncio
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from connectors.brevo import BrevoClient, BrevoSettings
+from deployments.cli_queue import app as engarde_app
 from flows.audience_sync import audience_sync
 from flows.brevo_events import brevo_events
 from sandbox.brevo.webhooks import deliver
 from sandbox.brevo_twin import BrevoState
 from sandbox.framework import RunningSandbox
+from store import signups as repo
+from store.db import session_scope
+from tasks.invitations import InvitationSettings, invite_approved
 from tests.e2e.conftest import serve_world
 from webhooks.app import create_app
 from webhooks.brevo import WEBHOOK_PATH
@@ -73,3 +80,33 @@ async def test_an_unsubscribe_webhook_keeps_the_person_out_of_every_later_push(
         for row in r["body"]["jsonBody"]
     ]
     assert sent.count(email) == 1, "imported once, before the unsubscribe, never again"
+
+
+async def test_an_invitation_that_hard_bounces_shows_bounced_in_the_queue(
+    world: tuple[RunningSandbox, RunningReceiver], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, receiver = world
+    brevo: BrevoState = sandbox.ctx.state["brevo"]
+    monkeypatch.setenv("BREVO_SENDER_EMAIL", "hello@engarde.example")
+    email = "gone@engarde-bounce.example"
+    with session_scope() as session:
+        repo.enqueue_signups(
+            session, pd.DataFrame([{"email": email, "first_name": "Gone", "total_bookings": 2}])
+        )
+        repo.decide_signups(session, emails=[email], decision="approved", decided_by="lee", note="ok")
+    async with BrevoClient(BrevoSettings()) as client:
+        await client.ensure_webhooks(receiver.base_url + WEBHOOK_PATH, TOKEN)
+        settings = InvitationSettings(signup_url="https://app.example.org/signup")
+        assert (await invite_approved(client, invited_by="lee", settings=settings)).counts == {"sent": 1}
+    message_id = brevo.emails_sent[-1]["messageId"]
+
+    # The mailbox does not exist: Brevo tells both webhooks (transactional with the message id).
+    delivered = await asyncio.to_thread(deliver, brevo.webhooks, "hardBounce", email, message_id=message_id)
+    assert delivered == [202, 202]
+    applied = await brevo_events()
+
+    assert applied.invitations == {"bounced": 1} and applied.opted_out == 1 and applied.unmapped == 0
+    listed = CliRunner().invoke(engarde_app, ["queue", "list"])
+    assert listed.exit_code == 0, listed.output
+    line = next(row for row in listed.output.splitlines() if row.startswith(email))
+    assert "invitation bounced" in line
