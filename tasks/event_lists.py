@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -105,59 +106,21 @@ async def sync_event_lists(
     result = EventListResult(lists=plan.lists)
     if plan.plan.empty:
         return result
-    with session_scope() as session:
-        ids = event_list_ids(session)
     adds = plan.plan[plan.plan["action"] == "add"]
     removes = plan.plan[plan.plan["action"] == "remove"]
     async with BrevoClient(BrevoSettings()) as brevo:
-        missing = sorted(set(adds["event_key"].astype(str)) - set(ids))
-        if missing:
-            names = {key: event_list_name(key, plan.names.get(key, key)) for key in missing}
-            found = await brevo.find_or_create_lists(names.values())
-            created = {key: found[name] for key, name in names.items()}
-            with session_scope() as session:
-                remember_event_lists(session, created)
-            ids.update(created)
+        ids = await _list_ids(brevo, plan, adds)
         if not adds.empty and states is None:
             states = await brevo.get_contact_states()
         for key, group in adds.groupby("event_key", sort=True):
-            list_id = ids[str(key)]
-            change = await brevo.add_to_list(list_id, group["email"].astype(str).tolist(), exclude=states)
-            # Brevo reports people already on the list as not changed: they are members all the same.
-            already = set(change.not_changed_emails) & (states.members_of(list_id) if states else frozenset())
-            left_out = sorted(({r.email for r in change.skipped} | set(change.not_changed_emails)) - already)
-            added = sorted(set(group["email"].astype(str)) - set(left_out))
-            with session_scope() as session:
-                record_pushed(
-                    session,
-                    list_id=list_id,
-                    rows=[(e, None) for e in added],
-                    on_list=True,
-                    run_id=run_id,
-                    clear_hash=True,
-                )
-                record_pushed(
-                    session,
-                    list_id=list_id,
-                    rows=[(e, SKIPPED) for e in left_out],
-                    on_list=False,
-                    run_id=run_id,
-                )
-            result.added += change.changed
-            result.skipped += len(left_out)
+            await _add_members(
+                brevo, ids[str(key)], group["email"].astype(str).tolist(), states, run_id, result
+            )
         for key, group in removes.groupby("event_key", sort=True):
             list_id = ids[str(key)]
             emails = group["email"].astype(str).tolist()
             change = await brevo.remove_from_list(list_id, emails)
-            with session_scope() as session:
-                record_pushed(
-                    session,
-                    list_id=list_id,
-                    rows=[(e, None) for e in emails],
-                    on_list=False,
-                    run_id=run_id,
-                    clear_hash=True,
-                )
+            _record_members(list_id, run_id, off=emails)
             result.removed += change.changed
         result.api_calls = brevo.stats.requests
     logger.info(
@@ -169,3 +132,70 @@ async def sync_event_lists(
         result.api_calls,
     )
     return result
+
+
+async def _list_ids(brevo: BrevoClient, plan: EventListPlan, adds: pd.DataFrame) -> dict[str, int]:
+    """Every event's Brevo list id: the remembered ones, and lists found or created for new events."""
+    with session_scope() as session:
+        ids = event_list_ids(session)
+    missing = sorted(set(adds["event_key"].astype(str)) - set(ids))
+    if missing:
+        names = {key: event_list_name(key, plan.names.get(key, key)) for key in missing}
+        found = await brevo.find_or_create_lists(names.values())
+        created = {key: found[name] for key, name in names.items()}
+        with session_scope() as session:
+            remember_event_lists(session, created)
+        ids.update(created)
+    return ids
+
+
+async def _add_members(
+    brevo: BrevoClient,
+    list_id: int,
+    emails: list[str],
+    states: ContactStates | None,
+    run_id: int | None,
+    result: EventListResult,
+) -> None:
+    """Add ``emails`` to one event list (never a blocklisted or unsubscribed one); record who is on it."""
+    change = await brevo.add_to_list(list_id, emails, exclude=states)
+    # Brevo reports people already on the list as not changed: they are members all the same.
+    already = set(change.not_changed_emails) & (states.members_of(list_id) if states else frozenset())
+    left_out = sorted(({r.email for r in change.skipped} | set(change.not_changed_emails)) - already)
+    _record_members(list_id, run_id, on=sorted(set(emails) - set(left_out)), skipped=left_out)
+    result.added += change.changed
+    result.skipped += len(left_out)
+
+
+def _record_members(
+    list_id: int,
+    run_id: int | None,
+    *,
+    on: Sequence[str] = (),
+    off: Sequence[str] = (),
+    skipped: Sequence[str] = (),
+) -> None:
+    """Remember who is now on (``on``), off (``off``) or left out of (``skipped``) one event list."""
+    with session_scope() as session:
+        if on:
+            record_pushed(
+                session,
+                list_id=list_id,
+                rows=[(e, None) for e in on],
+                on_list=True,
+                run_id=run_id,
+                clear_hash=True,
+            )
+        if off:
+            record_pushed(
+                session,
+                list_id=list_id,
+                rows=[(e, None) for e in off],
+                on_list=False,
+                run_id=run_id,
+                clear_hash=True,
+            )
+        if skipped:
+            record_pushed(
+                session, list_id=list_id, rows=[(e, SKIPPED) for e in skipped], on_list=False, run_id=run_id
+            )
