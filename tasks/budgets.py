@@ -130,14 +130,6 @@ def configured_budgets() -> list[Budget]:
     if os.environ.get("BREVO_API_KEY"):
         from connectors.brevo import BrevoSettings
 
-        brevo = BrevoSettings()
-        # The Brevo client's limiter keys: one per account (API URL and key, hashed).
-        account = hashlib.sha256(f"{brevo.api_url}|{brevo.api_key.get_secret_value()}".encode()).hexdigest()[
-            :16
-        ]
-        out += budgets_for(
-            f"brevo-contacts:{account}",
-            [(brevo.contacts_per_second, 1.0), (brevo.contacts_per_hour, 3600.0)],
-        )
-        out += budgets_for(f"brevo-unlisted:{account}", [(brevo.unlisted_per_hour, 3600.0)])
+        for key, windows in BrevoSettings().budgets().items():
+            out += budgets_for(key, windows)
     return out

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import random
 from collections.abc import Awaitable, Callable
 from typing import Self, TypeVar
@@ -53,14 +52,9 @@ class BrevoBase:
             client_id=None,
             client_secret=None,
         )
-        account = hashlib.sha256(f"{settings.api_url}|{key}".encode()).hexdigest()[:16]
-        self._contacts_limiter: RateLimiter = shared_limiter(
-            f"brevo-contacts:{account}",
-            [(settings.contacts_per_second, 1.0), (settings.contacts_per_hour, 3600.0)],
-        )
-        self._unlisted_limiter: RateLimiter = shared_limiter(
-            f"brevo-unlisted:{account}", [(settings.unlisted_per_hour, 3600.0)]
-        )
+        (contacts, contact_windows), (unlisted, unlisted_windows) = settings.budgets().items()
+        self._contacts_limiter: RateLimiter = shared_limiter(contacts, contact_windows)
+        self._unlisted_limiter: RateLimiter = shared_limiter(unlisted, unlisted_windows)
         self._list_ids: dict[str, int] = {}
         self._folder_id: int | None = None
 
