@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from connectors.brevo._base import NO_SDK_RETRIES, BrevoBase
 from connectors.brevo.models import ContactList, ContactStates, ListChangeResult, RejectedRow
-from connectors.http import ClientError
+from connectors.http import ClientError, ServerError
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ class ListsMixin(BrevoBase):
                     self._list_ids.setdefault(item.name, item.id)
                 return out
 
-    async def _ensure_folder(self) -> int:
-        name = self.settings.folder_name
+    async def _find_folder(self, name: str) -> int | None:
+        """The id of the folder called ``name`` (all pages), or None."""
         offset = 0
         while True:
             resp = await self._call(
@@ -64,14 +64,24 @@ class ListsMixin(BrevoBase):
                     return int(folder.id)
             offset += len(page)
             if len(page) < LISTS_PAGE or (resp.count is not None and offset >= resp.count):
-                break
-        created = await self._call(
-            "POST",
-            "/contacts/folders",
-            lambda: self.sdk.contacts.create_folder(name=name, request_options=NO_SDK_RETRIES),
-            idempotent=False,
-        )
-        return int(created.id)
+                return None
+
+    async def _ensure_folder(self) -> int:
+        name = self.settings.folder_name
+        found = await self._find_folder(name)
+        if found is not None:
+            return found
+
+        async def create() -> int:
+            created = await self._call(
+                "POST",
+                "/contacts/folders",
+                lambda: self.sdk.contacts.create_folder(name=name, request_options=NO_SDK_RETRIES),
+                idempotent=False,
+            )
+            return int(created.id)
+
+        return await self._create_checked(create, lambda: self._find_folder(name))
 
     async def find_or_create_list(self, name: str) -> int:
         """The id of the list called ``name`` (exact match, all pages), created in the folder if absent."""
@@ -86,17 +96,47 @@ class ListsMixin(BrevoBase):
     async def _create_list(self, name: str) -> int:
         folder_id = self._folder_id if self._folder_id is not None else await self._ensure_folder()
         self._folder_id = folder_id
-        created = await self._call(
-            "POST",
-            "/contacts/lists",
-            lambda: self.sdk.contacts.create_list(
-                folder_id=folder_id, name=name, request_options=NO_SDK_RETRIES
-            ),
-            idempotent=False,  # a repeated create would make a second list of the same name
-        )
-        log.info("created Brevo list %r (id %d)", name, created.id)
-        self._list_ids[name] = created.id
-        return int(created.id)
+
+        async def create() -> int:
+            created = await self._call(
+                "POST",
+                "/contacts/lists",
+                lambda: self.sdk.contacts.create_list(
+                    folder_id=folder_id, name=name, request_options=NO_SDK_RETRIES
+                ),
+                idempotent=False,  # a repeated create would make a second list of the same name
+            )
+            log.info("created Brevo list %r (id %d)", name, created.id)
+            return int(created.id)
+
+        async def find() -> int | None:
+            return next((item.id for item in await self.get_lists() if item.name == name), None)
+
+        list_id = await self._create_checked(create, find)
+        self._list_ids[name] = list_id
+        return list_id
+
+    async def _create_checked(
+        self, create: Callable[[], Awaitable[int]], find: Callable[[], Awaitable[int | None]]
+    ) -> int:
+        """Create one named object; after a 5xx or no answer, look for it before creating it again.
+
+        A create is not idempotent (a repeat would make a second list of the same name), so the
+        retry policy does not repeat it; but a look-up tells whether the failed create was
+        performed, and a missing object is created again, up to the policy's attempts.
+        """
+        attempt = 1
+        while True:
+            try:
+                return await create()
+            except ServerError:
+                if attempt >= self.retry.max_attempts:
+                    raise
+            await self._sleep(self.retry.backoff(attempt, self._rng))
+            found = await find()
+            if found is not None:
+                return found
+            attempt += 1
 
     async def find_or_create_lists(self, names: Iterable[str]) -> dict[str, int]:
         """Ids of many lists by exact name: one read of all lists, then one create (in the folder) per missing name."""

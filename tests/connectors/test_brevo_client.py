@@ -372,6 +372,19 @@ async def test_import_not_retried_after_5xx_but_gets_are(
     assert brevo.stats.retries == 2
 
 
+async def test_a_list_create_answered_5xx_is_looked_up_then_created_once(
+    sandbox: RunningSandbox, brevo: BrevoClient, state: BrevoState
+) -> None:
+    """A create is never repeated blindly; after a 5xx the client looks, then creates what is missing."""
+    await brevo.find_or_create_list("Warm-up list")  # the folder exists and is known
+    faults_before = route_count(sandbox, "POST (fault 5xx)")
+    sandbox.ctx.faults.queue("brevo", "5xx", 1)  # the next request: the create below
+    list_id = await brevo._create_list("Created after a 5xx")
+    assert route_count(sandbox, "POST (fault 5xx)") - faults_before == 1
+    named = [lst for lst in await brevo.get_lists() if lst.name == "Created after a 5xx"]
+    assert [lst.id for lst in named] == [list_id], "exactly one list of that name"
+
+
 async def test_sdk_left_to_itself_would_repeat_the_import_post(
     sandbox: RunningSandbox, state: BrevoState
 ) -> None:
