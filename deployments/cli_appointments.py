@@ -30,6 +30,10 @@ if TYPE_CHECKING:  # imported when the command runs: the CLI must start fast
 app = typer.Typer(help="EasyAppointments bookings.", no_args_is_help=False, add_completion=False)
 
 COLUMNS = ("id", "start", "end", "status", "status_raw", "service", "provider", "customer", "email")
+STATUS, STATUS_RAW = COLUMNS.index("status"), COLUMNS.index("status_raw")
+
+#: One listing row: the id, then every other column as text (in COLUMNS' order).
+Row = tuple[Any, ...]
 
 
 class OutputFormat(StrEnum):
@@ -67,25 +71,21 @@ class _Lookups:
 
     def row(
         self, ids: tuple[int, int | None, int | None, int | None], start: str, end: str, raw: str | None
-    ) -> dict[str, Any]:
-        """One listing row."""
+    ) -> Row:
+        """One listing row (a tuple: 20,000 of them are built, measured and printed)."""
         appointment_id, customer_id, service_id, provider_id = ids
-        status, status_raw = self.status(raw)
-        customer, email = self.customers.get(customer_id or -1, ("", ""))
-        return {
-            "id": appointment_id,
-            "start": start,
-            "end": end,
-            "status": status,
-            "status_raw": status_raw,
-            "service": self.services.get(service_id or -1, ""),
-            "provider": self.providers.get(provider_id or -1, ""),
-            "customer": customer,
-            "email": email,
-        }
+        return (
+            appointment_id,
+            start,
+            end,
+            *self.status(raw),
+            self.services.get(service_id or -1, ""),
+            self.providers.get(provider_id or -1, ""),
+            *self.customers.get(customer_id or -1, ("", "")),
+        )
 
 
-def _rows(appointments: list[Appointment], lookups: _Lookups, zone: tzinfo) -> list[dict[str, Any]]:
+def _rows(appointments: list[Appointment], lookups: _Lookups, zone: tzinfo) -> list[Row]:
     """Rows of typed appointments (one page), their times shown in the instance's zone."""
 
     def local(moment: datetime | None) -> str:
@@ -97,7 +97,7 @@ def _rows(appointments: list[Appointment], lookups: _Lookups, zone: tzinfo) -> l
     ]
 
 
-def _rows_from_json(appointments: list[dict[str, Any]], lookups: _Lookups) -> list[dict[str, Any]]:
+def _rows_from_json(appointments: list[dict[str, Any]], lookups: _Lookups) -> list[Row]:
     """Rows of the server's JSON objects (a whole listing): its naive ``Y-m-d H:i:s`` texts are
     already the instance's local time, shown as they are (no per-record model, no zone round trip)."""
     return [
@@ -111,12 +111,9 @@ def _rows_from_json(appointments: list[dict[str, Any]], lookups: _Lookups) -> li
     ]
 
 
-def _status_matches(row: dict[str, Any], wanted: str) -> bool:
+def _status_matches(row: Row, wanted: str) -> bool:
     wanted = wanted.strip().lower()
-    return (
-        row["status"] == wanted.replace("-", "_").replace(" ", "_")
-        or wanted in str(row["status_raw"]).lower()
-    )
+    return row[STATUS] == wanted.replace("-", "_").replace(" ", "_") or wanted in str(row[STATUS_RAW]).lower()
 
 
 async def _fetch(
@@ -127,7 +124,7 @@ async def _fetch(
     provider: int | None,
     page: int | None,
     page_size: int,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Row], int]:
     from connectors.easyappointments import EasyAppointmentsClient
 
     async with EasyAppointmentsClient(settings) as ea:
@@ -156,35 +153,44 @@ async def _fetch(
         return rows, ea.stats.requests
 
 
-def _render(rows: list[dict[str, Any]], fmt: OutputFormat) -> str:
+def _render(rows: list[Row], fmt: OutputFormat) -> str:
     if fmt is OutputFormat.json:
-        return json.dumps(rows, ensure_ascii=False, indent=2)
+        return json.dumps([dict(zip(COLUMNS, r, strict=True)) for r in rows], ensure_ascii=False, indent=2)
     if fmt is OutputFormat.csv:
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=list(COLUMNS), lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
         writer.writerows(rows)
         return buffer.getvalue().rstrip("\n")
     if not rows:
         return "No appointments."
-    widths = {c: max(len(c), max(len(str(r[c])) for r in rows)) for c in COLUMNS}
-    line = "  ".join(f"{{{c}:<{widths[c]}}}" for c in COLUMNS)  # one format string for every row
-    header = line.format(**{c: c.upper() for c in COLUMNS})
-    return "\n".join([header, *(line.format(**r).rstrip() for r in rows)])
+    texts = [(str(r[0]), *r[1:]) for r in rows]
+    widths = [
+        max(len(c), *map(len, column)) for c, column in zip(COLUMNS, zip(*texts, strict=True), strict=True)
+    ]
+    line = "  ".join(f"{{:<{w}}}" for w in widths)  # one format string for every row
+    header = line.format(*(c.upper() for c in COLUMNS))
+    return "\n".join([header, *(line.format(*t).rstrip() for t in texts)])
 
 
 @app.command("appointments")
 def appointments(
     date_from: Annotated[
-        date | None,
+        datetime | None,
         typer.Option(
-            "--from", formats=["%Y-%m-%d"], help="first start date (instance local; default today - 30 days)"
+            "--from",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="first start date (instance local; default today - 30 days)",
         ),
     ] = None,
     date_till: Annotated[
-        date | None,
+        datetime | None,
         typer.Option(
-            "--till", formats=["%Y-%m-%d"], help="last start date, inclusive (default today + 30 days)"
+            "--till",
+            formats=["%Y-%m-%d"],
+            metavar="YYYY-MM-DD",
+            help="last start date, inclusive (default today + 30 days)",
         ),
     ] = None,
     service: Annotated[int | None, typer.Option("--service", help="service id")] = None,
@@ -212,16 +218,16 @@ def appointments(
     --page it filters within that page. Times are shown in the instance's time zone.
     """
     today = date.today()
-    date_from = date_from or today - timedelta(days=30)
-    date_till = date_till or today + timedelta(days=30)
-    if date_from > date_till:
+    first = date_from.date() if date_from else today - timedelta(days=30)
+    last = date_till.date() if date_till else today + timedelta(days=30)
+    if first > last:
         raise typer.BadParameter("--from is after --till")
     from connectors.easyappointments import EasyAppointmentsSettings
     from tasks.preflight import require_settings
 
     require_settings("easyappointments")  # a missing or invalid setting: the admin's sentence (cli_errors)
     settings = EasyAppointmentsSettings()
-    rows, calls = asyncio.run(_fetch(settings, date_from, date_till, service, provider, page, page_size))
+    rows, calls = asyncio.run(_fetch(settings, first, last, service, provider, page, page_size))
     if status:
         rows = [r for r in rows if _status_matches(r, status)]
     typer.echo(_render(rows, output))

@@ -21,7 +21,9 @@ import hashlib
 import logging
 import math
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from connectors.http import RateLimiter, share_budgets
 
@@ -60,10 +62,31 @@ def budgets_for(key: str, budgets: list[tuple[int, float]]) -> list[Budget]:
 
 
 def prefect_api_configured() -> bool:
-    """Whether this process talks to a Prefect API server (workers, ``engarde ui``), not a temporary one."""
+    """Whether this process talks to a Prefect API server (workers, ``engarde ui``), not a temporary one.
+
+    Answered without importing Prefect (2 s) when nothing else could set the API's address: a
+    command that runs no flow (``engarde appointments``) must start at once.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    if "prefect" not in sys.modules and not _prefect_settings_files():
+        return False
     from prefect.settings import get_current_settings
 
-    return bool(get_current_settings().api.url or os.environ.get("PREFECT_API_URL"))
+    return bool(get_current_settings().api.url)
+
+
+def _prefect_settings_files() -> list[Path]:
+    """The files other than the environment Prefect 3 reads settings from that exist here: the
+    profiles file, and ``.env``, ``prefect.toml`` and a ``pyproject.toml`` with ``[tool.prefect]``
+    in the working directory (docs.prefect.io, "Settings and profiles", settings sources)."""
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    profiles = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml"))
+    found = [path for path in (profiles, Path(".env"), Path("prefect.toml")) if path.is_file()]
+    pyproject = Path("pyproject.toml")
+    if pyproject.is_file() and "[tool.prefect" in pyproject.read_text(encoding="utf-8", errors="replace"):
+        found.append(pyproject)
+    return found
 
 
 @dataclass

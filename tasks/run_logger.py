@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from prefect import get_run_logger
-from prefect.exceptions import MissingContextError
-
 
 def run_logger(name: str) -> logging.Logger | logging.LoggerAdapter[Any]:
     """The run logger inside a flow or task run; the logger ``name`` (a module's ``__name__``) outside one."""
+    # Imported on first use: importing ``tasks`` (as the CLI's commands that run no flow do) must
+    # not import Prefect (2 s); inside a run Prefect is already loaded and this is a dict look-up.
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
     try:
         return get_run_logger()
     except MissingContextError:
