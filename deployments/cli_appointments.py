@@ -222,8 +222,12 @@ def appointments(
     last = date_till.date() if date_till else today + timedelta(days=30)
     if first > last:
         raise typer.BadParameter("--from is after --till")
+    import gc
+
     from connectors.easyappointments import EasyAppointmentsSettings
     from tasks.preflight import require_settings
+
+    gc.freeze()  # what the imports built lives as long as the process: collections need not rescan it
 
     require_settings("easyappointments")  # a missing or invalid setting: the admin's sentence (cli_errors)
     settings = EasyAppointmentsSettings()
