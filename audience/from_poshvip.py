@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from audience.identity import normalise_email
 from audience.schema import coerce_interactions, empty_interactions
 
 SOURCE = "poshvip"
@@ -113,15 +114,6 @@ class ReceivedEvent:
     webhook_id: int
     received_at: datetime
     event: PoshOrderEvent
-
-
-def normalise_email(raw: str | None) -> str | None:
-    """Trimmed, lower-cased email, or None when it is not one."""
-    if raw is None:
-        return None
-    email = raw.strip().lower()
-    local, at, domain = email.partition("@")
-    return email if at and local and "." in domain and " " not in email else None
 
 
 @dataclass

@@ -41,7 +41,11 @@ class EmailQuality:
     invalid: int
 
 
-def _normalise_one(value: str) -> str | None:
+def normalise_email(value: str | None) -> str | None:
+    """The identity form of one email (the rule of :func:`normalise_emails`), or None when it is
+    missing or not a plausible address. Every source's email meets every other's in this form."""
+    if value is None:
+        return None
     cleaned = "".join(value.split()).lower()
     if len(cleaned) > 254 or _EMAIL_RE.fullmatch(cleaned) is None:
         return None
@@ -59,7 +63,7 @@ def normalise_emails(emails: pd.Series) -> pd.Series:
     Work is done once per distinct raw value, so repeated addresses cost nothing extra.
     """
     codes, uniques = pd.factorize(emails, use_na_sentinel=True)
-    normalised = [_normalise_one(str(value)) for value in np.asarray(uniques, dtype=object)]
+    normalised = [normalise_email(str(value)) for value in np.asarray(uniques, dtype=object)]
     # Code -1 (missing) must map to NA, so NA is the last slot of the lookup.
     lookup = np.array([*normalised, None], dtype=object)
     values = lookup[np.where(codes < 0, len(lookup) - 1, codes)]

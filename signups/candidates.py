@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import pandas as pd
 
+from audience.identity import normalise_email
+
 BOOKING_SOURCE: Final = "easyappointments"
 BOOKING_KIND: Final = "booking"
 COUNTED_STATUS: Final = "booked"
@@ -31,11 +33,6 @@ CANDIDATE_DTYPES: Final[dict[str, Any]] = {
     "last_booking": "datetime64[us, UTC]",
 }
 CANDIDATE_COLUMNS: Final[list[str]] = list(CANDIDATE_DTYPES)
-
-
-def normalise_email(value: str) -> str:
-    """The identity form of an email: trimmed and lower-cased."""
-    return value.strip().lower()
 
 
 def empty_candidates() -> pd.DataFrame:
@@ -103,7 +100,7 @@ def select_for_queue(interactions: pd.DataFrame, exclusions: Mapping[str, Iterab
     remaining = found
     excluded: dict[str, list[str]] = {}
     for reason, emails in exclusions.items():
-        normalised = {normalise_email(e) for e in emails if e}
+        normalised = {normalise_email(e) for e in emails if e} - {None}
         hit = remaining["email"].isin(normalised)
         excluded[reason] = sorted(remaining.loc[hit, "email"].tolist())
         remaining = remaining.loc[~hit]

@@ -166,3 +166,14 @@ def test_orders_are_independent() -> None:
         "o1:a@x.io": "refunded",
         "o2:a@x.io": "booked",
     }
+
+
+def test_a_buyer_is_keyed_by_the_identity_rule_of_every_other_source() -> None:
+    """Posh.VIP meets people in the form audience.identity gives every source's email: the same
+    person on EasyAppointments and Posh.VIP is one person, and what identity refuses is no one."""
+    from audience.identity import normalise_emails
+
+    raw = [" Ann Lee@X.io ", "bob@x.c", "böb@x.io", "Cy@Sub.Example.COM"]
+    frame = poshvip_interactions([buy(n, f"o{n}", email) for n, email in enumerate(raw, start=1)])
+    expected = normalise_emails(pd.Series(raw, dtype="string")).dropna().tolist()
+    assert frame["email"].tolist() == expected == ["annlee@x.io", "cy@sub.example.com"]
