@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from sandbox.brevo.state import MASTER_LIST_NAME
 from sandbox.poshvip_sender import build_deliveries, send_deliveries
 from store.db import make_engine, session_scope
 from store.signups import list_signups
@@ -29,6 +30,7 @@ from tests.e2e.cluster import (
     start_run,
     worker_of,
 )
+from tests.e2e.truth import mismatches, payloads_on
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -102,10 +104,17 @@ async def test_a_backfill_spreads_its_windows_over_both_workers(cluster: Cluster
 
 
 async def test_two_overlapping_runs_end_in_one_consistent_list(cluster: Cluster) -> None:
+    """Two runs on a later day (recency moved, nothing read again) overlap; Brevo ends exactly as that
+    day's payloads, computed here from the stored interactions as a single process would."""
     lists_before = set(brevo(cluster).lists)
+    as_of = datetime.now(UTC).replace(microsecond=0) + timedelta(days=45)
     async with prefect_api(cluster) as client:
         ids = [
-            await start_run(client, "audience-sync/audience-sync-daily", {"if_busy": busy})
+            await start_run(
+                client,
+                "audience-sync/audience-sync-daily",
+                {"if_busy": busy, "as_of": as_of.isoformat(), "sources": []},
+            )
             for busy in ("wait", "skip")
         ]
         runs = await asyncio.gather(*(finished(client, i) for i in ids))
@@ -113,6 +122,8 @@ async def test_two_overlapping_runs_end_in_one_consistent_list(cluster: Cluster)
     state = brevo(cluster)
     assert set(state.lists) == lists_before, "an overlapping run made a second list"
     assert state.repeated_imports() == {}
+    master = next(i for i, found in state.lists.items() if found["name"] == MASTER_LIST_NAME)
+    assert mismatches(state, payloads_on(as_of, cluster.env["DATABASE_URL"]), master) == {}
 
 
 async def test_a_poshvip_delivery_starts_poshvip_events_through_the_trigger(cluster: Cluster) -> None:
