@@ -63,8 +63,11 @@ def serve(
     from sandbox.framework import RunningSandbox, new_context
 
     context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets, fast=fast or None)
-    sandbox = RunningSandbox(context, port=port)
-    set_rate(context.state["brevo"], brevo_event_rate)
+    try:
+        sandbox = RunningSandbox(context, port=port)
+        set_rate(context.state["brevo"], brevo_event_rate)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     sandbox.start()
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
