@@ -3,9 +3,9 @@
 Each twin is a module with ``build_app(ctx) -> ASGI app`` and a ``FAULTS`` :class:`FaultProfile`
 that knows the service's real failure responses (its 429 with its real headers, its 5xx,
 its expired-token answer), and optionally ``background(ctx)``: an async context the sandbox
-enters when the server starts and leaves when it stops (Brevo's random events). The framework wraps each twin to count every request it serves
-(per route) and to inject faults: at a random ``rate`` (deterministic per seed) or on demand
-(:meth:`Faults.queue`) for tests.
+enters when the server starts and leaves when it stops (Brevo's random events). The framework
+wraps each twin to count every request it serves (per route) and to inject faults: at a random
+``rate`` (deterministic per seed) or on demand (:meth:`Faults.queue`) for tests.
 
 Admin endpoints under ``/_sandbox``: ``GET /stats``, ``POST /faults`` (``{"rate": 0.2}``),
 ``POST /faults/queue`` (``{"service": "brevo", "kind": "429", "count": 2}``), ``POST /hooks``

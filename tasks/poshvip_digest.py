@@ -24,6 +24,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from store.brevo_digest import applied_deliveries, digest_period, invitation_message_ids
 from store.db import session_scope
 from store.webhook_events import count_events
+from tasks.brevo_events import PROVIDER as BREVO
 from tasks.brevo_report import BrevoDigest, brevo_digest, digest_lines, parse_applied
 from tasks.poshvip import PROVIDER as POSHVIP
 from tasks.poshvip import UnmappedItem
@@ -77,10 +78,10 @@ def read_brevo_digest(*, stored: bool) -> BrevoDigest:
     with session_scope() as session:
         since, until = digest_period(session, provider=POSHVIP, stored=stored)
         events, unmapped = parse_applied(
-            applied_deliveries(session, provider="brevo", since=since, until=until)
+            applied_deliveries(session, provider=BREVO, since=since, until=until)
         )
         invitations = invitation_message_ids(session, (e.message_id for e in events if e.message_id))
-        pending = count_events(session, provider="brevo")["pending"]
+        pending = count_events(session, provider=BREVO)["pending"]
     return brevo_digest(events, invitations, since=since, until=until, unmapped=unmapped, pending=pending)
 
 
