@@ -36,24 +36,45 @@ def serve(
             help="Test speed: loose Brevo budgets, imports done in a second (default: Brevo's real pace)."
         ),
     ] = False,
+    brevo_event_rate: Annotated[
+        float,
+        typer.Option(
+            # the name sandbox.brevo.random_events.RATE_ENV (not imported: keeps --help fast)
+            envvar="ENGARDE_SANDBOX_BREVO_EVENT_RATE",
+            min=0,
+            help="Random Brevo webhook events per minute (mostly delivered/opened, a few unsubscribes, "
+            "bounces, spam), each changing a random contact as Brevo does; 0: none.",
+        ),
+    ] = 0.0,
     env_file: Annotated[
         Path, typer.Option("--env-file", help="Write the variables pointing connectors at the sandbox here.")
     ] = DEFAULT_ENV_FILE,
 ) -> None:
-    """Serve every twin until interrupted; write the connectors' environment to --env-file."""
+    """Serve every twin until interrupted; write the connectors' environment to --env-file.
+
+    With --brevo-event-rate, the Brevo twin also sends random webhook events to the webhooks
+    registered in it (`engarde setup` registers the receiver's).
+    """
     if ctx.invoked_subcommand is not None:
         return
     import threading
 
+    from sandbox.brevo.random_events import set_rate
     from sandbox.framework import RunningSandbox, new_context
 
     context = new_context(scale=scale, seed=seed, faults=faults, budgets=budgets, fast=fast or None)
-    sandbox = RunningSandbox(context, port=port).start()
+    try:
+        sandbox = RunningSandbox(context, port=port)
+        set_rate(context.state["brevo"], brevo_event_rate)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    sandbox.start()
     env_file.parent.mkdir(parents=True, exist_ok=True)
     env_file.write_text("".join(f"{k}={v}\n" for k, v in sandbox.env.items()))
     typer.echo(
         f"sandbox serving at {sandbox.base_url} (world: {scale} appointments, seed {seed}, faults {faults}, "
-        f"{'fast' if context.fast else 'real'} pace)"
+        f"{'fast' if context.fast else 'real'} pace"
+        + (f", {brevo_event_rate:g} random Brevo events a minute)" if brevo_event_rate else ")")
     )
     typer.echo(f"environment written to {env_file}; use `engarde --env-file {env_file} ...`")
     try:
@@ -136,7 +157,9 @@ def brevo_event(
         typer.echo(f"refused: {answer.json().get('message', answer.text)}", err=True)
         raise typer.Exit(2)
     data = answer.json()
+    unanswered = data["delivered"].count(0)
     typer.echo(
         f"{kind} for {data['email']}: contact {'changed' if data['known'] else 'unknown to the twin'}; "
         f"delivered to {len(data['delivered'])} webhook(s), answers {data['delivered'] or 'none'}"
+        + (f" ({unanswered} did not answer: is the receiver running?)" if unanswered else "")
     )

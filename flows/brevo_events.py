@@ -10,6 +10,9 @@ ones in order of receipt and, per event:
   ``delivered``, ``bounced`` (through :func:`store.signups.mark_bounced`) or ``blocked``.
 
 A delivery that is not Brevo's shape is marked ``unmapped`` with the reason, never lost.
+The run's artifact (key ``brevo-events``) has a table of the events per kind (received,
+applied, skipped and why), the consent changes and the invitations marked, and its notes as a
+list (:func:`tasks.brevo_report.events_markdown`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import acreate_markdown_artifact
 
 from tasks.brevo_events import BrevoEventsSummary, apply_brevo_events
+from tasks.brevo_report import events_markdown
 
 
 @flow(name="brevo-events", log_prints=False)
@@ -26,6 +30,6 @@ async def brevo_events(limit: int | None = None) -> BrevoEventsSummary:
     summary = apply_brevo_events(limit)
     get_run_logger().info("\n%s", summary.render())
     await acreate_markdown_artifact(
-        key="brevo-events", markdown="```\n" + summary.render() + "\n```", description="Brevo webhook events"
+        key="brevo-events", markdown=events_markdown(summary), description="Brevo webhook events"
     )
     return summary

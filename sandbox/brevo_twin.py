@@ -14,7 +14,9 @@ What it models, and on what evidence:
   email addresses, or null if none"), served by the twin at ``/reports/{id}/{kind}.csv``.
 - **Events on demand** (:mod:`sandbox.brevo.events`): ``POST /_sandbox/events`` changes the
   contact as Brevo would (an unsubscribe or hard bounce blocklists it) and delivers the event
-  to the registered webhooks in Brevo's payload shape.
+  to the registered webhooks in Brevo's payload shape. **Random events at a rate**
+  (:mod:`sandbox.brevo.random_events`, off by default) do the same on the twin's own clock,
+  in a loop the sandbox runs beside the routes (:func:`background`).
 - **Unknown attributes are ignored** (API reference: "Any contact attribute that doesn't
   exist in your account will be ignored"). A value of the wrong type for an attribute
   (e.g. ``"soon"`` for a date) is not written and is counted in ``type_errors``.
@@ -86,6 +88,9 @@ This module is the twin's entry point for :mod:`sandbox.framework`: :func:`build
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -97,6 +102,7 @@ from sandbox.brevo import routes_mail as mail
 from sandbox.brevo.endpoint import Handler, Twin, endpoint
 from sandbox.brevo.events import events_endpoint
 from sandbox.brevo.pace import FAST, REAL
+from sandbox.brevo.random_events import rate_from_env, running, set_rate
 from sandbox.brevo.shapes import FAULT_RESET_SECONDS, contact_json, too_many
 from sandbox.brevo.state import API_KEY, MASTER_LIST_NAME, SERVICE, BrevoState, seed_state
 from sandbox.brevo.validation import request_check
@@ -110,6 +116,7 @@ __all__ = [
     "FAULT_RESET_SECONDS",
     "MASTER_LIST_NAME",
     "BrevoState",
+    "background",
     "build_app",
     "contact_json",
     "seed_state",
@@ -159,6 +166,7 @@ def build_app(ctx: SandboxContext) -> Starlette:
     state = ctx.state.get(SERVICE)
     if not isinstance(state, BrevoState):
         state = ctx.state[SERVICE] = seed_state(ctx, FAST if ctx.fast else REAL)
+        set_rate(state, rate_from_env())
     ctx.stats_hooks[SERVICE] = state.stats
     twin = Twin(state=state, hooks=hooks_of(ctx.state), rng=ctx.rng)
     routes = [
@@ -172,3 +180,10 @@ def build_app(ctx: SandboxContext) -> Starlette:
     catch_all = endpoint(twin, "unlisted", unknown_route, request_check("", ""))
     routes.append(Route("/v3/{rest:path}", catch_all, methods=METHODS))
     return Starlette(routes=routes)
+
+
+def background(ctx: SandboxContext) -> AbstractAsyncContextManager[Any]:
+    """Random events at ``state.event_rate`` while the sandbox serves (:mod:`sandbox.brevo.random_events`)."""
+    state = ctx.state[SERVICE]
+    assert isinstance(state, BrevoState)
+    return running(state)

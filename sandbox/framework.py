@@ -2,9 +2,10 @@
 
 Each twin is a module with ``build_app(ctx) -> ASGI app`` and a ``FAULTS`` :class:`FaultProfile`
 that knows the service's real failure responses (its 429 with its real headers, its 5xx,
-its expired-token answer). The framework wraps each twin to count every request it serves
-(per route) and to inject faults: at a random ``rate`` (deterministic per seed) or on demand
-(:meth:`Faults.queue`) for tests.
+its expired-token answer), and optionally ``background(ctx)``: an async context the sandbox
+enters when the server starts and leaves when it stops (Brevo's random events). The framework
+wraps each twin to count every request it serves (per route) and to inject faults: at a random
+``rate`` (deterministic per seed) or on demand (:meth:`Faults.queue`) for tests.
 
 Admin endpoints under ``/_sandbox``: ``GET /stats``, ``POST /faults`` (``{"rate": 0.2}``),
 ``POST /faults/queue`` (``{"service": "brevo", "kind": "429", "count": 2}``), ``POST /hooks``
@@ -14,11 +15,12 @@ Admin endpoints under ``/_sandbox``: ``GET /stats``, ``POST /faults`` (``{"rate"
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import os
 import random
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,11 +186,14 @@ def load_twin(service: str) -> Any:
 def create_sandbox_app(ctx: SandboxContext) -> Starlette:
     """The composite app: every available twin under its prefix, plus ``/_sandbox`` admin."""
     routes: list[Any] = []
+    backgrounds: list[Callable[[SandboxContext], contextlib.AbstractAsyncContextManager[Any]]] = []
     for service, (_, prefix) in TWINS.items():
         module = load_twin(service)
         if module is None:
             continue
         app = module.build_app(ctx)
+        if hasattr(module, "background"):
+            backgrounds.append(module.background)
         routes.append(Mount(prefix, app=TwinMiddleware(app, service=service, ctx=ctx, profile=module.FAULTS)))
 
     async def stats(_: Request) -> JSONResponse:
@@ -214,7 +219,15 @@ def create_sandbox_app(ctx: SandboxContext) -> Starlette:
         Route("/_sandbox/faults", set_faults, methods=["POST"]),
         Route("/_sandbox/faults/queue", queue_fault, methods=["POST"]),
     ]
-    return Starlette(routes=admin + routes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for background in backgrounds:
+                await stack.enter_async_context(background(ctx))
+            yield
+
+    return Starlette(routes=admin + routes, lifespan=lifespan)
 
 
 def service_urls(base: str, *, fast: bool = False) -> dict[str, str]:
@@ -253,7 +266,7 @@ class RunningSandbox(ThreadedServer):
         self, ctx: SandboxContext, *, host: str = "127.0.0.1", port: int = 0, app: ASGIApp | None = None
     ) -> None:
         super().__init__(
-            app or create_sandbox_app(ctx), host=host, port=port, name="engarde-sandbox", lifespan="off"
+            app or create_sandbox_app(ctx), host=host, port=port, name="engarde-sandbox", lifespan="auto"
         )
         self.ctx = ctx
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -15,6 +16,41 @@ SERVICE = "brevo"
 API_KEY = "xkeysib-sandbox"
 MASTER_LIST_NAME = "En Garde master list"
 FOLDER_NAME = "En Garde"
+
+
+@dataclass
+class EventRate:
+    """Random events (:mod:`sandbox.brevo.random_events`): how many a minute, when the next is due, what they did."""
+
+    #: Events per minute of the twin's clock (0: none).
+    per_minute: float = 0.0
+    #: Seconds (wall time) between two looks at the twin's clock by the background loop.
+    poll_seconds: float = 1.0
+    #: When the next event is due on the twin's clock (None: not scheduled yet).
+    next_at: float | None = None
+    rng: random.Random = field(default_factory=lambda: random.Random(0))
+    #: Events sent per subscription name, and the webhooks' answers (``2xx``, ``4xx``, ``no answer``...).
+    sent: Counter[str] = field(default_factory=Counter)
+    answers: Counter[str] = field(default_factory=Counter)
+    #: Events not drawn: no contact to pick; due beyond one tick's cap (the twin fell behind).
+    no_contact: int = 0
+    dropped: int = 0
+    #: Ticks that raised (the loop goes on); the last error, for ``engarde sandbox stats``.
+    errors: int = 0
+    last_error: str | None = None
+    running: bool = False
+
+    def stats(self) -> dict[str, Any]:
+        """What the random events did, for the twin's stats."""
+        return {
+            "per_minute": self.per_minute,
+            "sent": dict(self.sent),
+            "answers": dict(self.answers),
+            "no_contact": self.no_contact,
+            "dropped": self.dropped,
+            "errors": self.errors,
+            "running": self.running,
+        }
 
 
 @dataclass
@@ -54,6 +90,8 @@ class BrevoState:
     #: Polls after which an import completes whatever the time (None: only time counts).
     complete_after_polls: int | None = REAL.complete_after_polls
     master_list_id: int | None = None
+    #: Random webhook events at a rate (off by default).
+    event_rate: EventRate = field(default_factory=EventRate)
     #: Requests refused with 429 for being over a budget, per route tier.
     refused: Counter[str] = field(default_factory=Counter)
     #: The clock of rate windows and import timing (tests move it instead of waiting).
@@ -98,6 +136,7 @@ class BrevoState:
             "blocklist_fields_received": len(self.forbidden_fields),
             "contacts_deleted": len(self.deleted),
             "refused_over_budget": dict(self.refused),
+            "random_events": self.event_rate.stats(),
         }
 
 
@@ -121,6 +160,7 @@ def seed_state(ctx: SandboxContext, pace: Pace = REAL) -> BrevoState:
     """State seeded from ``ctx.world.brevo_contacts``: a folder, the master list, consent cases."""
     state = BrevoState()
     state.use_pace(pace)
+    state.event_rate.rng = ctx.world.rng_for("brevo-events")
     for name, kind in (("FIRSTNAME", "text"), ("LASTNAME", "text"), ("SMS", "text"), ("EXT_ID", "text")):
         state.attributes[name] = {"name": name, "category": "normal", "type": kind}
     folder_id = state.next_id("folder")

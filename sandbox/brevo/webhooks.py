@@ -139,10 +139,15 @@ def deliver(
     list_ids: list[int] | None = None,
     client: httpx.Client | None = None,
 ) -> list[int]:
-    """POST the event to every webhook subscribed to ``subscription``; returns the answers' status codes."""
+    """POST the event to every webhook subscribed to ``subscription``; returns the answers' status codes.
+
+    A webhook that does not answer (refused connection, timeout) gets 0 and the others still
+    get the event. A given ``client`` is left open for the caller.
+    """
     statuses: list[int] = []
-    with client or httpx.Client(timeout=10) as http:
-        for hook in webhooks.values():
+    http = client or httpx.Client(timeout=10)
+    try:
+        for hook in list(webhooks.values()):
             if subscription not in hook["events"]:
                 continue
             name = DELIVERED_NAMES.get((hook["type"], subscription), subscription)
@@ -152,5 +157,11 @@ def deliver(
             if auth.get("type") == "bearer" and auth.get("token"):
                 headers["Authorization"] = f"Bearer {auth['token']}"
             body = [event] if hook["batched"] else event
-            statuses.append(http.post(hook["url"], json=body, headers=headers).status_code)
+            try:
+                statuses.append(http.post(hook["url"], json=body, headers=headers).status_code)
+            except httpx.HTTPError:
+                statuses.append(0)
+    finally:
+        if client is None:
+            http.close()
     return statuses

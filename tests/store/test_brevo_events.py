@@ -13,7 +13,8 @@ from store import signups
 from store.brevo_events import mark_invitation_delivery, opted_out_emails, record_opt_out
 from store.db import session_scope
 from store.webhook_events import NewDelivery, count_events, insert_deliveries
-from tasks.brevo_events import apply_brevo_events
+from tasks.brevo_events import BrevoEventsSummary, apply_brevo_events
+from tasks.brevo_report import events_markdown
 
 NOW = datetime(2026, 10, 3, 10, tzinfo=UTC)
 
@@ -94,3 +95,59 @@ def test_apply_task_applies_each_stored_delivery_once(
         assert opted_out_emails(s) == {"ana@example.org"}
         assert count_events(s, provider="brevo")["processed"] == 2
     assert _statuses(engine) == {"bo@example.org": "blocked"}
+
+
+def test_run_counts_each_kind_with_why_and_renders_tables(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    _invitation(engine, "bo@example.org", "<m2@relay>")
+    payloads: list[object] = [
+        {"event": "unsubscribe", "email": "ana@example.org", "list_id": [2]},
+        {"event": "unsubscribed", "email": "ana@example.org", "message-id": "<nope@relay>"},
+        {"event": "delivered", "email": "cy@example.org"},
+        {"event": "blocked", "email": "bo@example.org", "message-id": "<m2@relay>", "reason": "blocked"},
+        {"event": "hard_bounce", "email": "di@example.org", "message-id": "<other@relay>"},
+        [
+            {"event": "list_addition", "email": "ed@example.org"},
+            {"event": "opened", "email": "ed@example.org"},
+        ],
+        "not | an event",
+    ]
+    with session_scope(engine) as s:
+        for i, payload in enumerate(payloads):
+            body = json.dumps(payload).encode()
+            insert_deliveries(s.connection(), rows=[NewDelivery("brevo", f"r{i}", NOW, {}, body)])
+
+    summary = apply_brevo_events.fn()
+
+    kinds = {k: (c.received, c.applied, c.skipped) for k, c in summary.kinds.items()}
+    assert kinds == {
+        "unsubscribed": (2, 1, {"already opted out; no invitation was sent as this message": 1}),
+        "delivered": (1, 0, {"not about an invitation email (no message id)": 1}),
+        "blocked": (1, 1, {}),
+        "hard_bounce": (1, 1, {}),  # the person opts out; the message is not an invitation
+        "list_addition": (1, 0, {"nothing to apply for this kind": 1}),
+        "other": (1, 0, {"nothing to apply for this kind": 1}),
+    }
+    assert summary.opt_outs == {"unsubscribed": 1, "hard_bounce": 1} and summary.opted_out == 2
+    assert summary.invitations == {"blocked": 1} and summary.unmapped == 1
+
+    markdown = events_markdown(summary)
+    assert "```" not in markdown
+    assert "| event | received | applied | skipped | why skipped |" in markdown
+    assert (
+        "| unsubscribed | 2 | 1 | 1 | already opted out; no invitation was sent as this message (1) |"
+        in markdown
+    )
+    assert "| opted out by | people |\n|---|---|\n| unsubscribed | 1 |\n| hard_bounce | 1 |" in markdown
+    assert "| status | invitations |\n|---|---|\n| blocked | 1 |" in markdown
+    assert markdown.index("| unsubscribed |") < markdown.index("| delivered |")  # consent first
+    [note] = [line for line in markdown.splitlines() if line.startswith("- ")]
+    assert note.startswith("- delivery #7 unmapped: not a Brevo event")
+
+
+def test_an_empty_run_says_what_is_missing() -> None:
+    markdown = events_markdown(BrevoEventsSummary())
+    assert "No event in this run." in markdown and "Nobody opted out in this run." in markdown
+    assert "- no pending Brevo delivery" in markdown and "engarde setup" in markdown
