@@ -27,7 +27,7 @@ SETTINGS_CLASSES: tuple[str, ...] = (
     "webhooks.brevo:BrevoWebhookSettings",
     "flows.audience_sync:AudienceSettings",
     "tasks.run_locks:LockSettings",
-    "tasks.poshvip_digest:PoshvipFlowSettings",
+    "tasks.admin_notifications:AdminNotificationSettings",
     "tasks.invitations:InvitationSettings",
     "store.platform_users:PlatformUsersSettings",
 )

@@ -41,10 +41,6 @@ def alert_payload(recipients: list[str], sender_email: str, sender_name: str) ->
     return f'{BODY}{head}, "subject": {subject}, "textContent": {{{{ text | tojson }}}}}}'
 
 
-def _recipients() -> list[str]:
-    return [e.strip() for e in (os.environ.get("ADMIN_NOTIFICATION_EMAILS") or "").split(",") if e.strip()]
-
-
 async def ensure_failure_automation(client: Any) -> Any:  # noqa: ARG001 (one signature for every setup step)
     """Create or update the webhook block and the automation; an Outcome says which."""
     from prefect.automations import Automation, CallWebhook, EventTrigger, Posture
@@ -52,8 +48,9 @@ async def ensure_failure_automation(client: Any) -> Any:  # noqa: ARG001 (one si
 
     from connectors.brevo import BrevoSettings
     from deployments.cli_setup import Outcome
+    from tasks.admin_notifications import AdminNotificationSettings
 
-    recipients = _recipients()
+    recipients = AdminNotificationSettings().recipients()
     if not recipients or not os.environ.get("BREVO_API_KEY"):
         return Outcome(f"automation {NAME}", "skipped", "set ADMIN_NOTIFICATION_EMAILS and BREVO_API_KEY")
     brevo = BrevoSettings()

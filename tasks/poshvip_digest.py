@@ -18,33 +18,17 @@ from collections.abc import Sequence
 
 from prefect import task
 from prefect.cache_policies import NO_CACHE
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from store.brevo_digest import applied_deliveries, digest_period, invitation_message_ids
 from store.db import session_scope
 from store.webhook_events import count_events
+from tasks.admin_notifications import AdminNotificationSettings
 from tasks.brevo_events import PROVIDER as BREVO
 from tasks.brevo_report import BrevoDigest, brevo_digest, digest_lines, parse_applied
 from tasks.poshvip import PROVIDER as POSHVIP
 from tasks.poshvip import UnmappedItem
 from tasks.poshvip_report import PoshvipEventsSummary, digest_text
 from tasks.run_logger import run_logger
-
-
-class PoshvipFlowSettings(BaseSettings):
-    """``ADMIN_NOTIFICATION_EMAILS``: comma-separated recipients of the run's digest (optional)."""
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    admin_notification_emails: str | None = Field(
-        default=None,
-        description="comma-separated recipients of the Posh.VIP events run's digest email; unset: no digest",
-    )
-
-    def recipients(self) -> list[str]:
-        """The digest's recipients, trimmed, empties dropped."""
-        return [e.strip() for e in (self.admin_notification_emails or "").split(",") if e.strip()]
 
 
 # Sends an email: never served from a cache.
@@ -105,7 +89,7 @@ async def send_admin_digest(summary: PoshvipEventsSummary, unmapped: list[Unmapp
     logger = run_logger(__name__)
     text = "\n".join([digest_text(summary, unmapped), *brevo_part(summary)])
     logger.info("admin digest:\n%s", text)
-    recipients = PoshvipFlowSettings().recipients()
+    recipients = AdminNotificationSettings().recipients()
     if not (summary.processed or summary.unmapped) or not recipients or summary.dry_run:
         return False
     try:
