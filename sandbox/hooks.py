@@ -5,7 +5,8 @@ import is accepted, right after, while its process is polled), not "about now" a
 A test arms a hook (``POST /_sandbox/hooks`` ``{"at": "brevo.import.accepted", "pid": 1234,
 "nth": 1}``); the twin calls :meth:`Hooks.reach` at that instant, and on the ``nth`` time the
 process is killed and the twin waits until it is really gone before answering (nobody reads
-that answer). Instants the Brevo twin offers:
+that answer). ``"signal": "SIGQUIT"`` sends another signal instead (e.g. a PostgreSQL server's
+immediate shutdown, a database outage at that instant). Instants the Brevo twin offers:
 
 - ``brevo.import.received``: ``POST /contacts/import`` arrived, nothing started;
 - ``brevo.import.accepted``: the import process exists in Brevo, the 202 not yet sent;
@@ -27,11 +28,12 @@ GONE_TIMEOUT = 10.0
 
 @dataclass
 class Hook:
-    """Kill ``pid`` the ``nth`` time ``at`` is reached."""
+    """Kill ``pid`` (with ``signal``) the ``nth`` time ``at`` is reached."""
 
     at: str
     pid: int
     nth: int = 1
+    signal: signal.Signals = signal.SIGKILL
     seen: int = 0
     fired: bool = False
 
@@ -44,8 +46,13 @@ class Hooks:
     fired: list[str] = field(default_factory=list)
 
     def arm(self, body: dict[str, Any]) -> Hook:
-        """Arm a hook from ``{"at", "pid", "nth"}``."""
-        hook = Hook(at=str(body["at"]), pid=int(body["pid"]), nth=int(body.get("nth", 1)))
+        """Arm a hook from ``{"at", "pid", "nth", "signal"}`` (``nth`` 1 and ``SIGKILL`` by default)."""
+        hook = Hook(
+            at=str(body["at"]),
+            pid=int(body["pid"]),
+            nth=int(body.get("nth", 1)),
+            signal=signal.Signals[str(body.get("signal", "SIGKILL"))],
+        )
         if hook.nth < 1:
             raise ValueError("nth counts from 1")
         self.armed.append(hook)
@@ -60,7 +67,7 @@ class Hooks:
             if hook.seen == hook.nth:
                 hook.fired = True
                 self.fired.append(at)
-                await kill_and_wait(hook.pid)
+                await kill_and_wait(hook.pid, hook.signal)
 
 
 def _gone(pid: int) -> bool:
@@ -72,10 +79,10 @@ def _gone(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
-async def kill_and_wait(pid: int) -> None:
-    """``SIGKILL`` ``pid`` and return once it is gone."""
+async def kill_and_wait(pid: int, sent: signal.Signals = signal.SIGKILL) -> None:
+    """Send ``sent`` (``SIGKILL``) to ``pid`` and return once it is gone."""
     try:
-        os.kill(pid, signal.SIGKILL)
+        os.kill(pid, sent)
     except ProcessLookupError:
         return
     loop = asyncio.get_running_loop()

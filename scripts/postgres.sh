@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start a throwaway PostgreSQL server on 127.0.0.1 for the test suite (Debian's postgresql package).
-# Prints the TEST_POSTGRES_URL to use. Usage: scripts/postgres.sh start|stop
+# Prints the TEST_POSTGRES_URL to use. Usage: scripts/postgres.sh start|stop|resume
+# (start: a fresh, empty server unless one runs there; resume: start the existing data again, as after
+# an outage; ENGARDE_PG_PORT and ENGARDE_PG_DATA choose the port and the data directory).
 set -euo pipefail
 PORT="${ENGARDE_PG_PORT:-55432}"
 DATA="${ENGARDE_PG_DATA:-/tmp/engarde-pg-$PORT}"
@@ -24,6 +26,11 @@ case "${1:-start}" in
       as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
         -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA -c fsync=off" start >/dev/null
     fi
+    echo "postgresql://postgres@127.0.0.1:$PORT/postgres"
+    ;;
+  resume)
+    as_postgres "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
+      -o "-c listen_addresses=127.0.0.1 -c port=$PORT -c unix_socket_directories=$DATA -c fsync=off" start >/dev/null
     echo "postgresql://postgres@127.0.0.1:$PORT/postgres"
     ;;
   stop)

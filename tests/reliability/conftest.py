@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,4 +80,43 @@ def stages(tmp_path: Path, prefect_harness: None) -> Iterator[list[Stage]]:
     started: list[Stage] = []
     yield started
     for stage in started:
+        stage.sandbox.stop()
+
+
+AS_OF = "2026-06-15T12:00:00+00:00"
+SCALE, SEED = 300, 5
+#: Push runs (the crash and outage tests): the push is what is under test: one source keeps each run short.
+PARAMS = (f"as_of={AS_OF}", 'sources=["easyappointments"]')
+#: Small chunks, so a push has several and "after a chunk was confirmed" is an instant of its own.
+SETTINGS = {"BREVO_IMPORT_CHUNK_MAX_BYTES": "8000"}
+
+
+def end_state(stage: Stage) -> dict[str, Any]:
+    """Every Brevo contact: blocklisted, lists, attributes."""
+    contacts = stage.sandbox.ctx.state["brevo"].contacts
+    return {
+        e: (c["emailBlacklisted"], sorted(c["listIds"]), sorted(c["attributes"].items()))
+        for e, c in contacts.items()
+    }
+
+
+def run_to_end(stage: Stage) -> dict[str, Any]:
+    proc = stage.start("audience-sync", *PARAMS)
+    out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err.decode()[-3000:]
+    summary: dict[str, Any] = json.loads(out)
+    return summary
+
+
+@pytest.fixture(scope="session")
+def reference(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict[str, Any]:
+    """Brevo's end state after one uninterrupted push run (the reference of every interrupted one)."""
+    stage = new_stage(tmp_path_factory.mktemp("reference"), scale=SCALE, seed=SEED, extra=SETTINGS)
+    try:
+        run_to_end(stage)
+        brevo = stage.sandbox.ctx.state["brevo"]
+        assert len(brevo.import_log) >= 3, "the push must have several chunks"
+        assert brevo.repeated_imports() == {}
+        return end_state(stage)
+    finally:
         stage.sandbox.stop()

@@ -7,7 +7,6 @@ imports per contact and state). The kill is made exact by a twin hook, not by a 
 
 from __future__ import annotations
 
-import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -19,51 +18,14 @@ from sqlalchemy import select
 from sandbox.hooks import hooks_of
 from store.db import make_engine, session_scope
 from store.models import BrevoImportBatch, BrevoSyncRun
-from tests.reliability.conftest import Stage, new_stage
+from tests.reliability.conftest import PARAMS, SCALE, SEED, SETTINGS, Stage, end_state, new_stage, run_to_end
 
-AS_OF = "2026-06-15T12:00:00+00:00"
-SCALE, SEED = 300, 5
-#: The push is what is under test: one source keeps each run short.
-PARAMS = (f"as_of={AS_OF}", 'sources=["easyappointments"]')
-#: Small chunks, so a push has several and "after a chunk was confirmed" is an instant of its own.
-SETTINGS = {"BREVO_IMPORT_CHUNK_MAX_BYTES": "8000"}
 INSTANTS = {
     "before the POST": ("brevo.import.received", 1),
     "after Brevo accepted the import": ("brevo.import.accepted", 1),
     "while polling the import": ("brevo.process.polled", 1),
     "after the first chunk was confirmed": ("brevo.import.received", 2),
 }
-
-
-def end_state(stage: Stage) -> dict[str, Any]:
-    """Every Brevo contact: blocklisted, lists, attributes."""
-    contacts = stage.sandbox.ctx.state["brevo"].contacts
-    return {
-        e: (c["emailBlacklisted"], sorted(c["listIds"]), sorted(c["attributes"].items()))
-        for e, c in contacts.items()
-    }
-
-
-def run_to_end(stage: Stage) -> dict[str, Any]:
-    proc = stage.start("audience-sync", *PARAMS)
-    out, err = proc.communicate(timeout=600)
-    assert proc.returncode == 0, err.decode()[-3000:]
-    summary: dict[str, Any] = json.loads(out)
-    return summary
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory, prefect_harness: None) -> dict[str, Any]:
-    """Brevo's end state after one uninterrupted run."""
-    stage = new_stage(tmp_path_factory.mktemp("reference"), scale=SCALE, seed=SEED, extra=SETTINGS)
-    try:
-        run_to_end(stage)
-        brevo = stage.sandbox.ctx.state["brevo"]
-        assert len(brevo.import_log) >= 3, "the push must have several chunks"
-        assert brevo.repeated_imports() == {}
-        return end_state(stage)
-    finally:
-        stage.sandbox.stop()
 
 
 @pytest.mark.parametrize(
