@@ -168,6 +168,23 @@ class EasyAppointmentsClient:
         till = date_till + timedelta(days=self.settings.max_span_days)
         return {"from": date_from.isoformat(), "till": till.isoformat()}
 
+    def _listing_params(
+        self,
+        date_from: date,
+        date_till: date,
+        service_id: int | None,
+        provider_id: int | None,
+        customer_id: int | None,
+    ) -> dict[str, Any]:
+        """The query of an appointment listing: the window, sorted by id, the optional filters."""
+        return {
+            **self.window_params(date_from, date_till),
+            "sort": DEFAULT_SORT,
+            "serviceId": service_id,
+            "providerId": provider_id,
+            "customerId": customer_id,
+        }
+
     def starts_by(self, appointment: Appointment, date_till: date) -> bool:
         """True when ``appointment`` starts (local date) on or before ``date_till``."""
         return appointment.start.astimezone(self.zone).date() <= date_till
@@ -187,13 +204,7 @@ class EasyAppointmentsClient:
         full), sorted by id. Pages may be shorter than requested after the client-side
         start-date filter.
         """
-        params: dict[str, Any] = {
-            **self.window_params(date_from, date_till),
-            "sort": DEFAULT_SORT,
-            "serviceId": service_id,
-            "providerId": provider_id,
-            "customerId": customer_id,
-        }
+        params = self._listing_params(date_from, date_till, service_id, provider_id, customer_id)
         async for page in self._iter_all("appointments", APPOINTMENTS, params):
             yield [a for a in page if self.starts_by(a, date_till)]
 
@@ -213,13 +224,7 @@ class EasyAppointmentsClient:
         (``audience.from_easyappointments`` does). Only the shape is checked here: a list
         of objects, each with an ``id`` and a ``start``.
         """
-        params: dict[str, Any] = {
-            **self.window_params(date_from, date_till),
-            "sort": DEFAULT_SORT,
-            "serviceId": service_id,
-            "providerId": provider_id,
-            "customerId": customer_id,
-        }
+        params = self._listing_params(date_from, date_till, service_id, provider_id, customer_id)
         last = date_till.isoformat()
         paginator = PageNumberPaginator(size=self.settings.page_length)
         async for page in iter_pages(self._http, "appointments", paginator, items=_bare_list, params=params):
