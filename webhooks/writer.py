@@ -187,19 +187,20 @@ class DeliveryWriter:
         return None
 
     async def _submit(self, row: NewDelivery | None) -> bool:
+        """Queue ``row`` and await its outcome; one timer fails it after ``timeout`` (no extra task or future)."""
         loop = asyncio.get_running_loop()
         job = _Job(row, loop.create_future(), self.clock())
         with self._wake:
             self._jobs.append(job)
             self._wake.notify()
+        timer = loop.call_later(self.timeout, _expire, job)
         try:
-            return await asyncio.wait_for(asyncio.shield(job.future), self.timeout)
-        except TimeoutError:
-            job.abandoned = True
-            raise StorageUnavailable("timed out waiting for the database") from None
+            return await job.future
         except asyncio.CancelledError:  # the client went away: nobody will read the outcome
             job.abandoned = True
             raise
+        finally:
+            timer.cancel()
 
     # ------------------------------------------------------------------ the writer thread
 
@@ -308,6 +309,13 @@ class DeliveryWriter:
             pass
         finally:
             duplicate.close()
+
+
+def _expire(job: _Job) -> None:
+    """Fail a job still waiting after the timeout (on the event loop); the writer will skip or drop it."""
+    if not job.future.done():
+        job.abandoned = True
+        job.future.set_exception(StorageUnavailable("timed out waiting for the database"))
 
 
 def _settle(batch: list[_Job], outcome: set[tuple[str, str]] | BaseException) -> None:
