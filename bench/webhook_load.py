@@ -462,21 +462,24 @@ def main() -> None:
 
 
 def headline(report: dict[str, Any]) -> str:
-    """One line per backend and worker count: rates, p50 / p99, ratios, stored = unique valid."""
+    """One line per backend and worker count: rates, p50 / p99, server CPU, ratios, stored = unique valid."""
     lines = []
     for name, summary in report.items():
         if not (isinstance(summary, dict) and "receiver" in summary):
             continue
         ours, floor = summary["receiver"], summary.get("floor")
         line = (
-            f"{name}: receiver {ours['deliveries_per_s']}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms, "
+            f"{name}: receiver {ours['deliveries_per_s']}/s p50 {ours['p50_ms']} ms p99 {ours['p99_ms']} ms "
+            f"cpu {ours['server_cpu_ms_per_delivery']} ms/delivery, "
             f"stored = unique valid: {ours['stored_equals_unique_valid']}"
         )
         if floor:
             ratio = summary["receiver_vs_floor"]
             line += (
                 f" | floor {floor['deliveries_per_s']}/s p50 {floor['p50_ms']} ms p99 {floor['p99_ms']} ms"
-                f" | rate x{ratio['rate_ratio']}, p99 x{ratio['p99_ratio']}"
+                f" cpu {floor['server_cpu_ms_per_delivery']} ms/delivery"
+                f" | rate x{ratio['rate_ratio']} (rounds {ratio['rate_ratio_per_round']}),"
+                f" p99 x{ratio['p99_ratio']} (rounds {ratio['p99_ratio_per_round']})"
             )
         lines.append(line)
     return "\n".join(lines)

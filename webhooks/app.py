@@ -113,7 +113,7 @@ async def receive_poshvip(request: Request, state: ReceiverState, token: str | N
     refused = None if state.secret is None else _check_signature(request, state, state.secret, body)
     if refused is not None:
         return refused
-    if not body.strip():
+    if not body or body.isspace():  # no stripped copy of every body
         return _reject(state, 400, "empty_body", "empty body")
     key = dedupe_key(body)
     try:
@@ -235,7 +235,15 @@ def create_app(
             await state.notifier.stop()
             state.writer.stop()
 
-    app = FastAPI(title="En Garde webhook receiver", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # FastAPI's built-in OpenTelemetry bridge is off: nothing here configures a tracer or meter,
+    # yet it looked up the global providers on every request.
+    app = FastAPI(
+        title="En Garde webhook receiver",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     # Plain Starlette routes: the hot path skips FastAPI's dependency solving and body handling,
     # which cost as much CPU as the whole delivery (verify + dedupe key + insert) in the bench.
     app.router.routes.append(Route(WEBHOOK_PATH, poshvip_webhook, methods=["POST"]))

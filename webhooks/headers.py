@@ -9,9 +9,11 @@ attacker with a valid signature) cannot make every stored row carry kilobytes of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 SECRET_HEADER_WORDS = ("authorization", "cookie", "secret", "token", "password", "api-key", "apikey")
+_SECRET_NAME = re.compile("|".join(re.escape(word) for word in SECRET_HEADER_WORDS))
 MAX_VALUE_CHARS = 1024
 MAX_TOTAL_CHARS = 8192
 CUT_MARK = "…[cut]"
@@ -25,7 +27,7 @@ def stored_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> di
     total = dropped = 0
     for raw_name, raw_value in items:
         name = raw_name.lower()[:MAX_VALUE_CHARS]
-        if any(word in name for word in SECRET_HEADER_WORDS):
+        if _SECRET_NAME.search(name) is not None:
             continue
         value = raw_value if len(raw_value) <= MAX_VALUE_CHARS else raw_value[:MAX_VALUE_CHARS] + CUT_MARK
         size = len(name) + len(value)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 from typing import TYPE_CHECKING
@@ -26,9 +27,11 @@ def serve(
 
     The settings are checked here first so a missing secret stops the command before any
     worker starts. Several workers each run their own writer and counters, and share one
-    listening socket bound here (see :func:`listening_socket`).
+    listening socket bound here (see :func:`listening_socket`). Responses go out in one
+    write each (:mod:`webhooks.coalesce`).
     """
     from webhooks.app import check_settings, create_app
+    from webhooks.coalesce import CoalescingH11Protocol
     from webhooks.settings import ReceiverSettings
 
     if insecure_dev:
@@ -41,16 +44,34 @@ def serve(
             port=port,
             log_level=log_level,
             access_log=False,
+            http=CoalescingH11Protocol,
         )
         return
     check_settings(settings)
-    serve_workers("webhooks.app:app_from_env", host=host, port=port, workers=workers, log_level=log_level)
+    serve_workers(
+        "webhooks.app:app_from_env",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        http=CoalescingH11Protocol,
+    )
 
 
 def serve_workers(
-    target: str, *, host: str, port: int, workers: int, log_level: str = "info", factory: bool = True
+    target: str,
+    *,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str = "info",
+    factory: bool = True,
+    http: type[asyncio.Protocol] | str = "auto",
 ) -> None:
-    """Serve the ASGI app ``target`` ("module:attribute") from ``workers`` uvicorn processes on one socket."""
+    """Serve the ASGI app ``target`` ("module:attribute") from ``workers`` uvicorn processes on one socket.
+
+    ``http``: uvicorn's HTTP protocol (the receiver passes :class:`webhooks.coalesce.CoalescingH11Protocol`).
+    """
     from uvicorn.supervisors import Multiprocess
 
     config = uvicorn.Config(
@@ -61,6 +82,7 @@ def serve_workers(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        http=http,
     )
     with listening_socket(host, port) as sock:
         Multiprocess(config, sockets=[sock]).run()

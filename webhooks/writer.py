@@ -2,9 +2,9 @@
 
 Requests hand their row to :meth:`DeliveryWriter.store` and await its own outcome. The writer
 thread takes every row queued meanwhile (up to ``max_batch``), stores them with one multi-row
-``INSERT ... ON CONFLICT DO NOTHING RETURNING`` and one commit, then settles the whole batch
-with one call back into the loop: "new" or "duplicate" only after the commit, so a 2xx always
-means the row is durably stored. A failed batch fails every request in it.
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (:mod:`webhooks.batch_insert`) and one commit,
+then settles the whole batch with one call back into the loop: "new" or "duplicate" only after
+the commit, so a 2xx always means the row is durably stored. A failed batch fails every request in it.
 
 Order of defences, and why:
 
@@ -42,7 +42,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
-from store.webhook_events import NewDelivery, insert_deliveries
+from store.webhook_events import NewDelivery
+from webhooks.batch_insert import BatchInsert
 from webhooks.headers import stored_headers
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,7 @@ class DeliveryWriter:
         self.probe_interval = probe_interval
         self.clock = clock
         self.health = WriterHealth()
+        self._insert = BatchInsert(engine.dialect)
         self._jobs: deque[_Job] = deque()
         self._wake = threading.Condition()
         self._stopping = False
@@ -187,19 +189,20 @@ class DeliveryWriter:
         return None
 
     async def _submit(self, row: NewDelivery | None) -> bool:
+        """Queue ``row`` and await its outcome; one timer fails it after ``timeout`` (no extra task or future)."""
         loop = asyncio.get_running_loop()
         job = _Job(row, loop.create_future(), self.clock())
         with self._wake:
             self._jobs.append(job)
             self._wake.notify()
+        timer = loop.call_later(self.timeout, _expire, job)
         try:
-            return await asyncio.wait_for(asyncio.shield(job.future), self.timeout)
-        except TimeoutError:
-            job.abandoned = True
-            raise StorageUnavailable("timed out waiting for the database") from None
+            return await job.future
         except asyncio.CancelledError:  # the client went away: nobody will read the outcome
             job.abandoned = True
             raise
+        finally:
+            timer.cancel()
 
     # ------------------------------------------------------------------ the writer thread
 
@@ -242,12 +245,12 @@ class DeliveryWriter:
         rows = [job.row for job in batch if job.row is not None]
         if len(rows) < len(batch):  # a readiness probe: a real insert, rolled back
             with connection.begin() as probe:
-                insert_deliveries(connection, rows=[_PROBE])
+                self._insert.insert(connection, [_PROBE])
                 probe.rollback()
         new: set[tuple[str, str]] = set()
         if rows:
             with connection.begin():
-                new = insert_deliveries(connection, rows=rows)
+                new = self._insert.insert(connection, rows)
         health = self.health
         health.last_ok = self.clock()
         health.batches += 1
@@ -308,6 +311,13 @@ class DeliveryWriter:
             pass
         finally:
             duplicate.close()
+
+
+def _expire(job: _Job) -> None:
+    """Fail a job still waiting after the timeout (on the event loop); the writer will skip or drop it."""
+    if not job.future.done():
+        job.abandoned = True
+        job.future.set_exception(StorageUnavailable("timed out waiting for the database"))
 
 
 def _settle(batch: list[_Job], outcome: set[tuple[str, str]] | BaseException) -> None:

@@ -9,6 +9,7 @@ import hmac
 import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 
@@ -301,18 +302,48 @@ async def test_concurrent_deliveries_with_duplicates_store_each_key_once(
 
 
 def test_prefect_unreachable_does_not_affect_storage(
-    receiver: Start, engine: Engine, monkeypatch: pytest.MonkeyPatch
+    db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Deliveries are stored and answered while the Prefect event hangs in flight: nobody waits on it.
+
+    Had a request waited on the emission, it would hang (the emission is released only at the
+    end) or answer once the notifier gave up on it, which counts a failure first.
+    """
+    import prefect.events
+
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{port}/api")
-    running = receiver(receiver_emit_events=True, receiver_emit_interval=0.05)
-    started = time.perf_counter()
-    codes = [post(running.base_url, payload(f"evt_p{i}")).status_code for i in range(5)]
-    assert codes == [202] * 5
-    assert time.perf_counter() - started < 5
-    assert len(rows(engine)) == 5
+    in_flight, release = threading.Event(), threading.Event()
+    payloads: list[object] = []
+
+    def unreachable_prefect(**event: object) -> None:  # hangs as a call to an unreachable API does
+        payloads.append(event["payload"])
+        in_flight.set()
+        release.wait(60)
+
+    monkeypatch.setattr(prefect.events, "emit_event", unreachable_prefect)
+    settings = ReceiverSettings(
+        poshvip_webhook_secret=SECRET,
+        database_url=db_url,
+        receiver_emit_events=True,
+        receiver_emit_interval=0.05,
+    )
+    app = create_app(settings)
+    try:
+        with RunningReceiver(app) as running:
+            assert post(running.base_url, payload("evt_p0")).status_code == 202
+            assert in_flight.wait(60), "the receiver never tried to emit its event"
+            codes = [post(running.base_url, payload(f"evt_p{i}")).status_code for i in range(1, 6)]
+            notifier = app.state.receiver.notifier
+            assert (notifier.emitted, notifier.failures) == (0, 0)  # the event is still in flight
+            assert codes == [202] * 5
+            assert len(rows(engine)) == 6
+            assert payloads == [{"deliveries": 1, "last_event_key": "id:evt_p0"}]
+            release.set()  # Prefect answers again: stopping flushes the other five
+    finally:
+        release.set()
 
 
 def test_no_secret_in_any_log_line(receiver: Start, engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
