@@ -2,7 +2,7 @@
 
 Requests hand their row to :meth:`DeliveryWriter.store` and await its own outcome. The writer
 thread takes every row queued meanwhile (up to ``max_batch``), stores them with one multi-row
-``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (:mod:`webhooks.batch_insert`) and one commit,
+``INSERT ... ON CONFLICT DO NOTHING RETURNING`` (:func:`store.webhook_events.insert_deliveries`) and one commit,
 then settles the whole batch with one call back into the loop: "new" or "duplicate" only after
 the commit, so a 2xx always means the row is durably stored. A failed batch fails every request in it.
 
@@ -42,8 +42,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, event
 
-from store.webhook_events import NewDelivery
-from webhooks.batch_insert import BatchInsert
+from store.webhook_events import NewDelivery, insert_deliveries
 from webhooks.headers import stored_headers
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,6 @@ class DeliveryWriter:
         self.probe_interval = probe_interval
         self.clock = clock
         self.health = WriterHealth()
-        self._insert = BatchInsert(engine.dialect)
         self._jobs: deque[_Job] = deque()
         self._wake = threading.Condition()
         self._stopping = False
@@ -245,12 +243,12 @@ class DeliveryWriter:
         rows = [job.row for job in batch if job.row is not None]
         if len(rows) < len(batch):  # a readiness probe: a real insert, rolled back
             with connection.begin() as probe:
-                self._insert.insert(connection, [_PROBE])
+                insert_deliveries(connection, rows=[_PROBE])
                 probe.rollback()
         new: set[tuple[str, str]] = set()
         if rows:
             with connection.begin():
-                new = self._insert.insert(connection, rows)
+                new = insert_deliveries(connection, rows=rows)
         health = self.health
         health.last_ok = self.clock()
         health.batches += 1

@@ -1,4 +1,5 @@
-"""The writer's precompiled insert stores exactly what the store's own insert stores (SQLite and PostgreSQL)."""
+"""The receivers' insert (compiled once, run on the driver's cursor) stores exactly what SQLAlchemy
+stores with the same statement (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, String, cast, select
+from sqlalchemy import Connection, Engine, String, cast, select
 
 from store.db import make_engine
 from store.migrate import upgrade
 from store.models import WebhookEvent
-from store.webhook_events import NewDelivery, insert_deliveries
-from webhooks.batch_insert import BatchInsert
+from store.webhook_events import PENDING, NewDelivery, insert_deliveries, insert_statement
 
 WHEN = datetime(2026, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 HEADERS = {"content-type": "application/json", "x-note": 'café ✓ "quoted"'}
@@ -60,28 +60,42 @@ def stored(engine: Engine, prefix: str) -> list[tuple[object, ...]]:
         return [(p, k.removeprefix(prefix), *rest) for p, k, *rest in conn.execute(query).all()]
 
 
-def test_batch_insert_stores_what_the_store_stores(store_engine: Engine) -> None:
+def _through_sqlalchemy(conn: Connection, rows: list[NewDelivery]) -> None:
+    """The same statement executed by SQLAlchemy itself: the reference of what must be stored."""
+    params = [
+        {
+            "provider": r.provider,
+            "event_key": r.event_key,
+            "received_at": r.received_at,
+            "headers": r.headers,
+            "body": r.body,
+            "status": PENDING,
+        }
+        for r in rows
+    ]
+    conn.execute(insert_statement(conn.dialect.name), params)
+
+
+def test_the_insert_stores_what_sqlalchemy_stores(store_engine: Engine) -> None:
     run = uuid.uuid4().hex[:8]
     ours, theirs = f"ours{run}-", f"store{run}-"
-    batch = BatchInsert(store_engine.dialect)
     with store_engine.begin() as conn:
         rows = deliveries(ours, 3)
-        new = batch.insert(conn, [*rows, rows[1]])  # a key repeated within a batch is stored once
-        insert_deliveries(conn, rows=deliveries(theirs, 3))
+        new = insert_deliveries(conn, rows=[*rows, rows[1]])  # a key repeated within a batch is stored once
+        _through_sqlalchemy(conn, deliveries(theirs, 3))
     assert new == {("poshvip", f"{ours}{i}") for i in range(3)}
     assert stored(store_engine, ours) == stored(store_engine, theirs)
     assert len(stored(store_engine, ours)) == 3
     assert stored(store_engine, ours)[0][2:4] != (None, None)
 
 
-def test_batch_insert_reports_only_new_keys(store_engine: Engine) -> None:
+def test_the_insert_reports_only_new_keys(store_engine: Engine) -> None:
     prefix = f"again{uuid.uuid4().hex[:8]}-"
-    batch = BatchInsert(store_engine.dialect)
     with store_engine.begin() as conn:
-        assert len(batch.insert(conn, deliveries(prefix, 2))) == 2
+        assert len(insert_deliveries(conn, rows=deliveries(prefix, 2))) == 2
     with store_engine.begin() as conn:
-        new = batch.insert(conn, deliveries(prefix, 4))  # two redeliveries, two new
+        new = insert_deliveries(conn, rows=deliveries(prefix, 4))  # two redeliveries, two new
     assert new == {("poshvip", f"{prefix}2"), ("poshvip", f"{prefix}3")}
     assert len(stored(store_engine, prefix)) == 4
     with store_engine.begin() as conn:
-        assert batch.insert(conn, []) == set()
+        assert insert_deliveries(conn, rows=[]) == set()
