@@ -285,12 +285,16 @@ class DeliveryWriter:
             cut_for = busy
             self.health.stuck_cuts += 1
             log.error("the database has not answered for %.1f s: cutting the connection", self.clock() - busy)
-            self._cut()
+            self._cut(busy)
 
-    def _cut(self) -> None:
-        """Make the writer's blocked call fail: shut its socket down, or interrupt SQLite."""
+    def _cut(self, busy: float) -> None:
+        """Make the writer's blocked call fail: shut its socket down, or interrupt SQLite.
+
+        Only while the batch found stuck (``busy``: when it started) is still the one in flight:
+        a batch that started since (the database answered meanwhile) keeps its connection.
+        """
         connection = self._connection
-        if connection is None:
+        if connection is None or self.health.busy_since != busy:
             return
         try:
             dbapi: Any = connection.connection.dbapi_connection
