@@ -17,6 +17,7 @@ last update, so the real rate is at most this, never above.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import math
@@ -76,17 +77,20 @@ def prefect_api_configured() -> bool:
     return bool(get_current_settings().api.url)
 
 
-def _prefect_settings_files() -> list[Path]:
+@functools.cache
+def _prefect_settings_files() -> tuple[Path, ...]:
     """The files other than the environment Prefect 3 reads settings from that exist here: the
     profiles file, and ``.env``, ``prefect.toml`` and a ``pyproject.toml`` with ``[tool.prefect]``
-    in the working directory (docs.prefect.io, "Settings and profiles", settings sources)."""
+    in the working directory (docs.prefect.io, "Settings and profiles", settings sources).
+
+    Looked for once per process: it is asked before every outside request."""
     home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
     profiles = Path(os.environ.get("PREFECT_PROFILES_PATH", home / "profiles.toml"))
     found = [path for path in (profiles, Path(".env"), Path("prefect.toml")) if path.is_file()]
     pyproject = Path("pyproject.toml")
     if pyproject.is_file() and "[tool.prefect" in pyproject.read_text(encoding="utf-8", errors="replace"):
         found.append(pyproject)
-    return found
+    return tuple(found)
 
 
 @dataclass
