@@ -101,8 +101,8 @@ def insert_deliveries(connection: Connection, *, rows: Sequence[NewDelivery]) ->
     return insert.insert(connection, rows)
 
 
-COLUMNS = ("provider", "event_key", "received_at", "headers", "body", "status")
-Processor = Callable[[Any], Any] | None
+_COLUMNS = ("provider", "event_key", "received_at", "headers", "body", "status")
+_Processor = Callable[[Any], Any] | None
 
 
 class BatchInsert:
@@ -119,10 +119,10 @@ class BatchInsert:
         if dialect.paramstyle not in ("qmark", "format", "pyformat"):  # sqlite3, psycopg
             raise ValueError(f"unsupported DBAPI parameter style {dialect.paramstyle!r}")
         table: Table = WebhookEvent.__table__  # type: ignore[assignment]
-        self._processors: list[Processor] = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in COLUMNS
+        self._processors: list[_Processor] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _COLUMNS
         ]
-        one_row = {name: bindparam(f"{name}_0", type_=table.c[name].type) for name in COLUMNS}
+        one_row = {name: bindparam(f"{name}_0", type_=table.c[name].type) for name in _COLUMNS}
         compiled = insert_statement(dialect.name).values(one_row).compile(dialect=dialect)
         head, values_kw, rest = compiled.string.partition(" VALUES ")
         self._row, conflict_kw, tail = rest.partition(" ON CONFLICT ")
@@ -131,7 +131,7 @@ class BatchInsert:
         self._head, self._tail = head + values_kw, conflict_kw + tail
         self._named = not compiled.positional
         #: for positional drivers, which column each placeholder of a row stands for
-        self._order = [COLUMNS.index(name.rsplit("_", 1)[0]) for name in compiled.positiontup or ()]
+        self._order = [_COLUMNS.index(name.rsplit("_", 1)[0]) for name in compiled.positiontup or ()]
         self._statements: dict[int, str] = {}
 
     def _statement(self, count: int) -> str:
@@ -158,7 +158,7 @@ class BatchInsert:
             return {
                 f"{name}_{i}": value
                 for i, row in enumerate(converted)
-                for name, value in zip(COLUMNS, row, strict=True)
+                for name, value in zip(_COLUMNS, row, strict=True)
             }
         return [row[column] for row in converted for column in self._order]
 
